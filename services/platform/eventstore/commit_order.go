@@ -1,0 +1,90 @@
+package eventstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Querier is what ReadCommitted needs: a pool, a connection or a transaction.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// Cursor is a place in commit-safe order: after every event of transactions
+// before TxID, and after the events of TxID up to Position.
+type Cursor struct {
+	TxID     uint64
+	Position Position
+}
+
+// ReadCommitted returns up to limit events after cursor in commit-safe order.
+//
+// Positions are allocated when a transaction inserts, not when it commits, so
+// reading by position alone skips an event whose transaction commits late.
+// Instead events are ordered by (writing transaction id, position) and only
+// transactions older than every transaction still in progress
+// (pg_snapshot_xmin) are read: those have all finished, so nothing can ever be
+// inserted before the cursor. A slow writer holds the reader back; it is never
+// overtaken. Within one stream the order is the version order, because a
+// stream's next version is only written after the previous one committed.
+func ReadCommitted(ctx context.Context, q Querier, after Cursor, limit int) ([]Recorded, error) {
+	rows, err := q.Query(ctx, `SELECT `+selectColumns+` FROM events
+		WHERE (txid, position) > ($1::text::xid8, $2)
+		  AND txid < pg_snapshot_xmin(pg_current_snapshot())
+		ORDER BY txid, position
+		LIMIT $3`, fmt.Sprint(after.TxID), int64(after.Position), limit)
+	if err != nil {
+		return nil, fmt.Errorf("eventstore: read committed: %w", err)
+	}
+	defer rows.Close()
+	out := make([]Recorded, 0, limit)
+	for rows.Next() {
+		r, err := scanRecorded(rows)
+		if err != nil {
+			return nil, fmt.Errorf("eventstore: read committed: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("eventstore: read committed: %w", err)
+	}
+	return out, nil
+}
+
+// ReadFrom returns up to limit events at or after position from, in
+// commit-safe order, for repairs (republish): it ignores the relay's cursor.
+func ReadFrom(ctx context.Context, q Querier, from Position, after Cursor, limit int) ([]Recorded, error) {
+	rows, err := q.Query(ctx, `SELECT `+selectColumns+` FROM events
+		WHERE position >= $1
+		  AND (txid, position) > ($2::text::xid8, $3)
+		  AND txid < pg_snapshot_xmin(pg_current_snapshot())
+		ORDER BY txid, position
+		LIMIT $4`, int64(from), fmt.Sprint(after.TxID), int64(after.Position), limit)
+	if err != nil {
+		return nil, fmt.Errorf("eventstore: read from %d: %w", from, err)
+	}
+	defer rows.Close()
+	var out []Recorded
+	for rows.Next() {
+		r, err := scanRecorded(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// HeadPosition returns the highest position written (0 when empty).
+func HeadPosition(ctx context.Context, q Querier) (Position, error) {
+	rows, err := q.Query(ctx, `SELECT coalesce(max(position), 0) FROM events`)
+	if err != nil {
+		return 0, err
+	}
+	p, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[int64])
+	return Position(p), err
+}
