@@ -15,7 +15,6 @@ CREATE TABLE events (
     PRIMARY KEY (stream_id, version)
 );
 CREATE UNIQUE INDEX events_position ON events (position);
-CREATE UNIQUE INDEX events_event_id ON events (event_id);
 CREATE INDEX events_commit_order ON events (txid, position);
 
 -- A client's request id, stored in the same statement as the events it wrote,
