@@ -94,8 +94,9 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 // last closer, so spans from the shutdown itself are still flushed.
 func WithTelemetry(t *telemetry.Telemetry) Option { return func(o *options) { o.telemetry = t } }
 
-// WithGRPCOptions adds gRPC server options, for example interceptors; they
-// run after the shell's own RecoverAndMaskInternal interceptor.
+// WithGRPCOptions adds gRPC server options. Add interceptors with
+// grpc.ChainUnaryInterceptor so they run inside the shell's
+// RecoverAndMaskInternal (grpc.UnaryInterceptor would run outside it).
 func WithGRPCOptions(opts ...grpc.ServerOption) Option {
 	return func(o *options) { o.grpcOpts = append(o.grpcOpts, opts...) }
 }

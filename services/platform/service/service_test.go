@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -143,12 +144,11 @@ func get(t *testing.T, url string) (int, string) {
 func TestProbes(t *testing.T) {
 	t.Parallel()
 	svc := service.New(testConfig(), service.WithLogger(quietLogger()), service.WithCheckTimeout(50*time.Millisecond))
-	var dbDown sync.Mutex // held = the database is "down"
+	var dbDown atomic.Bool
 	svc.AddReadinessCheck("postgres", func(context.Context) error {
-		if !dbDown.TryLock() {
+		if dbDown.Load() {
 			return errors.New("connection refused")
 		}
-		dbDown.Unlock()
 		return nil
 	})
 	svc.AddReadinessCheck("nats", func(context.Context) error { return nil })
@@ -165,18 +165,15 @@ func TestProbes(t *testing.T) {
 		t.Errorf("/readyz = %d %s, want 200 with both checks ok", code, body)
 	}
 
-	dbDown.Lock()
+	dbDown.Store(true)
 	code, body = get(t, base+"/readyz")
-	dbDown.Unlock()
 	if code != http.StatusServiceUnavailable ||
 		!jsonEqual(t, body, `{"status":"unavailable","checks":{"postgres":"failed: connection refused","nats":"ok"}}`) {
 		t.Errorf("/readyz with the database down = %d %s, want 503 naming postgres", code, body)
 	}
 
 	// Liveness does not depend on the database.
-	dbDown.Lock()
 	code, _ = get(t, base+"/healthz")
-	dbDown.Unlock()
 	if code != http.StatusOK {
 		t.Errorf("/healthz with the database down = %d, want 200", code)
 	}
@@ -226,15 +223,21 @@ func TestExtraHandlersAndMetrics(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("/metrics = %d", code)
 	}
-	for _, want := range []string{
-		"visits_completed_total",
-		"go_goroutines",
-		"rpc_server_", // otelgrpc's RPC metrics, from the health watch in start
-	} {
+	for _, want := range []string{"visits_completed_total", "go_goroutines"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
 	}
+
+	// otelgrpc records an RPC when the server has finished it, which may be
+	// just after the client has its reply: wait for the metric to appear.
+	if _, err := healthpb.NewHealthClient(r.conn).Check(context.Background(), &healthpb.HealthCheckRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "otelgrpc server metrics on /metrics", func() bool {
+		_, body := get(t, base+"/metrics")
+		return strings.Contains(body, `rpc_method="grpc.health.v1.Health/Check"`)
+	})
 	if err := r.stop(t); err != nil {
 		t.Errorf("Run: %v", err)
 	}
@@ -482,6 +485,20 @@ func TestPostgresCheck(t *testing.T) {
 	defer down.Close()
 	if err := service.PostgresCheck(down)(ctx); err == nil {
 		t.Error("check against a closed port passed")
+	}
+}
+
+// eventually polls cond until it holds, failing the test after waitLimit.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		<-tick.C
 	}
 }
 

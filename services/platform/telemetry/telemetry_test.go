@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/baggage"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
@@ -49,23 +50,29 @@ func TestTraceContextPropagatesWithoutExporter(t *testing.T) {
 		t.Fatalf("span context %v: want valid and sampled", span.SpanContext())
 	}
 
+	tenant, err := baggage.NewMember("tenant", "shitan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bag, err := baggage.New(tenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx = baggage.ContextWithBaggage(ctx, bag)
+
 	carrier := propagation.MapCarrier{}
-	ctx = propagationBaggage(t, ctx)
 	otel.GetTextMapPropagator().Inject(ctx, carrier)
 	if carrier["traceparent"] == "" || carrier["baggage"] == "" {
 		t.Fatalf("carrier %v: want traceparent and baggage", carrier)
 	}
 
-	got := trace.SpanContextFromContext(otel.GetTextMapPropagator().Extract(context.Background(), carrier))
-	if got.TraceID() != span.SpanContext().TraceID() {
+	extracted := otel.GetTextMapPropagator().Extract(context.Background(), carrier)
+	if got := trace.SpanContextFromContext(extracted); got.TraceID() != span.SpanContext().TraceID() {
 		t.Errorf("extracted trace id %s, want %s", got.TraceID(), span.SpanContext().TraceID())
 	}
-}
-
-func propagationBaggage(t *testing.T, ctx context.Context) context.Context {
-	t.Helper()
-	carrier := propagation.MapCarrier{"baggage": "tenant=shitan"}
-	return propagation.Baggage{}.Extract(ctx, carrier)
+	if got := baggage.FromContext(extracted).Member("tenant").Value(); got != "shitan" {
+		t.Errorf("extracted baggage tenant = %q, want shitan", got)
+	}
 }
 
 func TestMetricsHandlerExposesGlobalMeterAndRuntime(t *testing.T) {
