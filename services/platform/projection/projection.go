@@ -9,6 +9,15 @@
 // that keeps failing parks its event (and the aggregate's later events) in
 // parked_events instead of stopping the whole projection.
 //
+// An event whose predecessor in its aggregate has not been applied (a gap:
+// the earlier event was handed back after a failed commit, or a republish
+// delivers out of order) is not applied and not acked: it is handed back
+// with a delay that grows with each delivery (10ms doubling, up to 5s) and
+// applied once its predecessor has been. If the predecessor never comes
+// (the broker lost it and nobody republished), the event keeps coming back
+// and the doudi.projection.gaps metric and a warning say so; run the relay's
+// republish to repair the stream.
+//
 // A projection's tables live in a generation schema "<name>_g<N>"; a rebuild
 // fills generation N+1 from the start of the streams while queries read
 // generation N, then switches projection_state in one transaction.
@@ -35,7 +44,7 @@ import (
 
 	"github.com/doudi-platform/doudi/services/platform/leader"
 	"github.com/doudi-platform/doudi/services/platform/migrate"
-	"github.com/doudi-platform/doudi/services/platform/projection/internal/wire"
+	"github.com/doudi-platform/doudi/services/platform/wire"
 )
 
 //go:embed migrations/*.sql
@@ -78,6 +87,13 @@ type Projection struct {
 	// generation schema). It must only write through tx: it may run again
 	// after a rollback. An error is retried, then the event is parked.
 	Apply func(ctx context.Context, tx pgx.Tx, ev wire.Event) error
+	// ApplyBatch, optional, writes the rows for several events at once (e.g.
+	// one pgx.Batch), in order; an aggregate may occur more than once. It is
+	// the fast path for replays, where one round trip per event is the
+	// bottleneck. If it fails, the batch is rolled back and applied again
+	// event by event with Apply, so that only the failing event is parked.
+	// Each event still gets its "project" span, but ctx carries none of them.
+	ApplyBatch func(ctx context.Context, tx pgx.Tx, evs []wire.Event) error
 }
 
 // Options tune a Runner; zero values take the defaults.
@@ -220,10 +236,10 @@ func (r *Runner) ensure(ctx context.Context) error {
 	if err := migrate.Up(ctx, r.pool, "projection", sub); err != nil {
 		return err
 	}
-	var base string
-	if err := r.pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&base); err != nil {
+	if err := r.pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&r.base); err != nil {
 		return fmt.Errorf("projection %s: %w", r.p.Name, err)
 	}
+	base := r.base
 	err = pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
 		// Replicas starting together must not both create generation 1.
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('doudi.projection.init.' || current_schema() || '.' || $1, 0))`, r.p.Name); err != nil {
@@ -237,7 +253,7 @@ func (r *Runner) ensure(ctx context.Context) error {
 			return nil
 		}
 		schema := r.schemaOf(1)
-		if err := r.createGeneration(ctx, tx, schema); err != nil {
+		if err := r.createGeneration(ctx, tx, schema, false); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO `+pgx.Identifier{base, "projection_state"}.Sanitize()+
@@ -245,13 +261,22 @@ func (r *Runner) ensure(ctx context.Context) error {
 		return err
 	})
 	if err != nil {
+		r.base = ""
 		return fmt.Errorf("projection %s: initialise: %w", r.p.Name, err)
 	}
-	r.base = base
 	return nil
 }
 
-func (r *Runner) schemaOf(gen int64) string { return fmt.Sprintf("%s_g%d", r.p.Name, gen) }
+// schemaOf names a generation's schema: "<name>_g<N>", prefixed with the
+// runner's own schema unless that is public. Schemas are per database, and
+// the prefix keeps projections run from different schemas of one database
+// (tests, each in its own schema) apart.
+func (r *Runner) schemaOf(gen int64) string {
+	if r.base == "public" {
+		return fmt.Sprintf("%s_g%d", r.p.Name, gen)
+	}
+	return fmt.Sprintf("%s_%s_g%d", r.base, r.p.Name, gen)
+}
 
 func (r *Runner) consumerName(gen int64, service string) string {
 	return fmt.Sprintf("%s_g%d_%s", r.p.Name, gen, service)
@@ -260,11 +285,16 @@ func (r *Runner) consumerName(gen int64, service string) string {
 func (r *Runner) table(name string) string { return pgx.Identifier{r.base, name}.Sanitize() }
 
 // createGeneration makes a fresh schema with the checkpoint tables and the
-// projection's own, in tx.
-func (r *Runner) createGeneration(ctx context.Context, tx pgx.Tx, schema string) error {
+// projection's own, in tx. replace drops a leftover schema of that name (a
+// rebuild that stopped half-way); otherwise an existing schema is an error:
+// generation schemas are per database, so it may belong to a projection of
+// the same name run from another schema.
+func (r *Runner) createGeneration(ctx context.Context, tx pgx.Tx, schema string, replace bool) error {
 	id := pgx.Identifier{schema}.Sanitize()
-	if _, err := tx.Exec(ctx, `DROP SCHEMA IF EXISTS `+id+` CASCADE`); err != nil {
-		return err
+	if replace {
+		if _, err := tx.Exec(ctx, `DROP SCHEMA IF EXISTS `+id+` CASCADE`); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.Exec(ctx, `CREATE SCHEMA `+id+`;
 		SET LOCAL search_path TO `+id+`;
@@ -457,7 +487,7 @@ func (r *Runner) runGeneration(ctx context.Context, conn *pgx.Conn, g *generatio
 			return ctx.Err()
 		case b := <-batches:
 			// The batch's transaction checks the generation itself.
-			if err := r.processBatch(ctx, conn, g, b); err != nil {
+			if err := r.processBatch(ctx, conn, g, b, true); err != nil {
 				return err
 			}
 			continue
