@@ -22,6 +22,9 @@ type Cursor struct {
 }
 
 // ReadCommitted returns up to limit events after cursor in commit-safe order.
+// (ORDER BY names events.txid: a bare "txid" would mean the select list's
+// txid::text::bigint, which no index serves, and every read would sort the
+// whole remaining table.)
 //
 // Positions are allocated when a transaction inserts, not when it commits, so
 // reading by position alone skips an event whose transaction commits late.
@@ -35,7 +38,7 @@ func ReadCommitted(ctx context.Context, q Querier, after Cursor, limit int) ([]R
 	rows, err := q.Query(ctx, `SELECT `+selectColumns+` FROM events
 		WHERE (txid, position) > ($1::text::xid8, $2)
 		  AND txid < pg_snapshot_xmin(pg_current_snapshot())
-		ORDER BY txid, position
+		ORDER BY events.txid, events.position
 		LIMIT $3`, fmt.Sprint(after.TxID), int64(after.Position), limit)
 	if err != nil {
 		return nil, fmt.Errorf("eventstore: read committed: %w", err)
@@ -62,7 +65,7 @@ func ReadFrom(ctx context.Context, q Querier, from Position, after Cursor, limit
 		WHERE position >= $1
 		  AND (txid, position) > ($2::text::xid8, $3)
 		  AND txid < pg_snapshot_xmin(pg_current_snapshot())
-		ORDER BY txid, position
+		ORDER BY events.txid, events.position
 		LIMIT $4`, int64(from), fmt.Sprint(after.TxID), int64(after.Position), limit)
 	if err != nil {
 		return nil, fmt.Errorf("eventstore: read from %d: %w", from, err)
