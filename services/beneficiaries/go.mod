@@ -10,3 +10,7 @@ require (
 replace github.com/doudi-platform/doudi/services/platform => ../platform
 
 replace github.com/doudi-platform/doudi/contracts => ../../contracts
+
+// go-kit pulls in the pre-split genproto, whose packages clash with the split
+// googleapis/{api,rpc} modules ("ambiguous import"); pin the split-era version.
+replace google.golang.org/genproto => google.golang.org/genproto v0.0.0-20261026165753-2ffab32bce7e
