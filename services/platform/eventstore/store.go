@@ -115,28 +115,41 @@ func (s *Store) Registry() *Registry { return s.opts.Registry }
 // for its next poll. Only one receiver should use it.
 func (s *Store) Appended() <-chan struct{} { return s.appended }
 
-// appendSQL writes the events and the idempotency record in one statement, so
-// one round trip and one commit carry the whole append. The version check is
-// part of the INSERT: when the head is not the expected version no row is
-// written; when two writers pass the check together the primary key rejects one.
+// appendSQL writes the events in one statement, so one round trip and one
+// commit carry the whole append. The version check is part of the INSERT: when
+// the head is not the expected version no row is written; when two writers
+// pass the check together the primary key rejects one. The request id goes on
+// the first event, where its unique index rejects a second append with it.
 const appendSQL = `
 WITH head AS (
     SELECT coalesce(max(version), 0) AS v FROM events WHERE stream_id = $1
 ), ins AS (
-    INSERT INTO events (event_id, stream_id, version, event_type, schema_version, data, metadata, occurred_at)
-    SELECT e.id, $1, head.v + e.ord, e.typ, e.sv, e.data, e.meta, e.occ
+    INSERT INTO events (event_id, stream_id, version, event_type, schema_version, data, metadata, occurred_at, request_id)
+    SELECT e.id, $1, head.v + e.ord, e.typ, e.sv, e.data, e.meta, e.occ,
+           CASE WHEN e.ord = 1 THEN nullif($9, '') END
     FROM head, unnest($2::uuid[], $3::text[], $4::int[], $5::jsonb[], $6::jsonb[], $7::timestamptz[])
          WITH ORDINALITY AS e(id, typ, sv, data, meta, occ, ord)
     WHERE $8::bigint < 0 OR head.v = $8::bigint
     RETURNING version, position, recorded_at
-), idem AS (
-    INSERT INTO idempotency (request_id, stream_id, first_version, last_version, last_position, event_ids, recorded_at)
-    SELECT $9, $1, min(version), max(version), max(position), $2, min(recorded_at)
-    FROM ins WHERE $9 <> '' HAVING count(*) > 0
 )
 SELECT (SELECT v FROM head), coalesce(min(version), 0), coalesce(max(version), 0),
        coalesce(max(position), 0), coalesce(min(recorded_at), now())
 FROM ins`
+
+// appendOneSQL is appendSQL for the common one-event append. It takes scalars
+// instead of arrays: the planner sizes unnest() of a known array exactly but
+// of a parameter at 100 rows, so with arrays PostgreSQL never settles on the
+// cached generic plan and re-plans every append, which costs as much as the
+// insert itself.
+const appendOneSQL = `
+WITH head AS (
+    SELECT coalesce(max(version), 0) AS v FROM events WHERE stream_id = $1
+)
+INSERT INTO events (event_id, stream_id, version, event_type, schema_version, data, metadata, occurred_at, request_id)
+SELECT $2::uuid, $1, head.v + 1, $3::text, $4::int, $5::jsonb, $6::jsonb, $7::timestamptz, nullif($9, '')
+FROM head
+WHERE $8::bigint < 0 OR head.v = $8::bigint
+RETURNING (SELECT v FROM head), version, version, position, recorded_at`
 
 // Append appends events to stream if the stream matches expected. It returns
 // a *ConflictError when it does not, a *ValidationError (errors.Is ErrInvalid)
@@ -171,8 +184,17 @@ func (s *Store) Append(ctx context.Context, stream StreamID, expected Expected, 
 	for attempt := 0; ; attempt++ {
 		var head, first, last, pos int64
 		var recordedAt time.Time
-		err := s.pool.QueryRow(ctx, appendSQL, string(stream), ids, types, versions, datas, metas, occurred, want, requestID).
-			Scan(&head, &first, &last, &pos, &recordedAt)
+		var err error
+		if n == 1 {
+			err = s.pool.QueryRow(ctx, appendOneSQL, string(stream), ids[0], types[0], versions[0], datas[0], metas[0], occurred[0], want, requestID).
+				Scan(&head, &first, &last, &pos, &recordedAt)
+			if errors.Is(err, pgx.ErrNoRows) { // the head was not the expected version
+				head, err = -1, nil
+			}
+		} else {
+			err = s.pool.QueryRow(ctx, appendSQL, string(stream), ids, types, versions, datas, metas, occurred, want, requestID).
+				Scan(&head, &first, &last, &pos, &recordedAt)
+		}
 		var pgErr *pgconn.PgError
 		switch {
 		case err == nil && last > 0:
@@ -187,8 +209,14 @@ func (s *Store) Append(ctx context.Context, stream StreamID, expected Expected, 
 			if r, ok, err := s.replay(ctx, stream, requestID); ok || err != nil {
 				return r, err
 			}
-			return AppendResult{}, &ConflictError{Stream: stream, Expected: expected, Actual: Version(head)}
-		case errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "idempotency_pkey":
+			actual := Version(head)
+			if head < 0 {
+				if actual, err = s.Head(ctx, stream); err != nil {
+					return AppendResult{}, err
+				}
+			}
+			return AppendResult{}, &ConflictError{Stream: stream, Expected: expected, Actual: actual}
+		case errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "events_request_id":
 			if r, ok, err := s.replay(ctx, stream, requestID); ok || err != nil {
 				return r, err
 			}
@@ -212,7 +240,9 @@ func (s *Store) Append(ctx context.Context, stream StreamID, expected Expected, 
 	}
 }
 
-// replay returns the stored result of an earlier append with requestID.
+// replay returns the result of an earlier append with requestID: its events
+// are those its one statement wrote, on the stream and in the transaction of
+// the event that carries the request id.
 func (s *Store) replay(ctx context.Context, stream StreamID, requestID string) (AppendResult, bool, error) {
 	if requestID == "" {
 		return AppendResult{}, false, nil
@@ -220,8 +250,13 @@ func (s *Store) replay(ctx context.Context, stream StreamID, requestID string) (
 	var r AppendResult
 	var streamID string
 	var first, last, pos int64
-	err := s.pool.QueryRow(ctx, `SELECT stream_id, first_version, last_version, last_position, event_ids, recorded_at
-		FROM idempotency WHERE request_id = $1`, requestID).
+	err := s.pool.QueryRow(ctx, `
+		SELECT f.stream_id, f.version, max(e.version), max(e.position),
+		       array_agg(e.event_id ORDER BY e.version), f.recorded_at
+		FROM events f
+		JOIN events e ON e.stream_id = f.stream_id AND e.txid = f.txid AND e.version >= f.version
+		WHERE f.request_id = $1
+		GROUP BY f.stream_id, f.version, f.recorded_at`, requestID).
 		Scan(&streamID, &first, &last, &pos, &r.EventIDs, &r.RecordedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return AppendResult{}, false, nil

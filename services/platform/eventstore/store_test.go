@@ -206,6 +206,31 @@ func TestSameRequestIDTwiceWritesOnce(t *testing.T) {
 	}
 }
 
+// A retried multi-event append returns every event of the first one.
+func TestRetriedMultiEventAppendReturnsAllItsEvents(t *testing.T) {
+	store, pool := openStore(t)
+	ctx := context.Background()
+	if _, err := store.Append(ctx, "household-9", eventstore.NoStream, note("before", eventstore.Metadata{})); err != nil {
+		t.Fatal(err)
+	}
+	md := eventstore.Metadata{RequestID: "req-multi"}
+	first, err := store.Append(ctx, "household-9", eventstore.Exactly(1), note("a", md), note("b", md), note("c", md))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := store.Append(ctx, "household-9", eventstore.Exactly(1), note("a", md), note("b", md), note("c", md))
+	if err != nil {
+		t.Fatalf("retry: %v", err)
+	}
+	if !again.Replayed || again.FirstVersion != 2 || again.Version != 4 || again.Position != first.Position ||
+		len(again.EventIDs) != 3 || again.EventIDs[2] != first.EventIDs[2] {
+		t.Fatalf("retry reply %+v, first %+v", again, first)
+	}
+	if n := countEvents(t, pool); n != 4 {
+		t.Fatalf("%d events stored, want 4", n)
+	}
+}
+
 // Concurrent retries of one request (a client that timed out and retried at
 // once) still write once.
 func TestConcurrentRetriesWriteOnce(t *testing.T) {
