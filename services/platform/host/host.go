@@ -9,9 +9,11 @@ package host
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -36,7 +38,7 @@ import (
 type Config struct {
 	config.Common
 	// DBMaxConns bounds the service's PostgreSQL pool.
-	DBMaxConns int32 `env:"DB_MAX_CONNS" default:"16"`
+	DBMaxConns int `env:"DB_MAX_CONNS" default:"16"`
 	// StreamReplicas is the JetStream stream's replica count: 1 on one
 	// machine, 3 in a cluster.
 	StreamReplicas int `env:"STREAM_REPLICAS" default:"1"`
@@ -102,13 +104,13 @@ func Start(ctx context.Context, cfg Config, registry *eventstore.Registry) (h *H
 		}
 	}()
 
-	h.Logger = telemetry.NewLogger(cfg.LogLevel, cfg.LogFormat, nil).With("service", cfg.ServiceName)
+	h.Logger = telemetry.NewLogger(cfg.LogLevel, cfg.LogFormat, os.Stderr)
 	if h.Telemetry, err = telemetry.Setup(ctx, cfg.ServiceName, cfg.OTLPEndpoint); err != nil {
 		return nil, err
 	}
 	closers = append(closers, func() { h.Telemetry.Shutdown(context.Background()) })
 
-	if h.Pool, err = OpenPool(ctx, cfg.DatabaseURL, cfg.DBMaxConns); err != nil {
+	if h.Pool, err = OpenPool(ctx, cfg.DatabaseURL, int32(cfg.DBMaxConns)); err != nil {
 		return nil, err
 	}
 	closers = append(closers, h.Pool.Close)
@@ -145,9 +147,8 @@ func Start(ctx context.Context, cfg Config, registry *eventstore.Registry) (h *H
 	h.Service.AddReadinessCheck("postgres", service.PostgresCheck(h.Pool))
 	h.Service.AddReadinessCheck("nats", service.NATSCheck(h.NATS))
 	h.Service.Go("relay", h.Relay.Run)
-	// Closers run in reverse: NATS drains before the pool closes and
-	// telemetry flushes last.
-	h.Service.AddCloser("telemetry", h.Telemetry.Shutdown)
+	// Closers run in reverse: NATS drains before the pool closes; the shell
+	// flushes telemetry last.
 	h.Service.AddCloser("postgres", func(context.Context) error { h.Pool.Close(); return nil })
 	h.Service.AddCloser("nats", func(context.Context) error { return h.NATS.Drain() })
 	platformv1.RegisterEventStoreAdminServer(h.Service, &admin{host: h})
@@ -230,4 +231,43 @@ func redact(databaseURL string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return strings.Replace(u.String(), "xxxxx", "***", 1)
+}
+
+// Main runs what the command line asks for: the service itself (no
+// arguments, or "serve"), or an operator's repair:
+//
+//	republish --from <position>   publish again every committed event at or
+//	                              after position (after a broker lost data)
+func (h *Host) Main(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] == "serve" {
+		return h.Run(ctx)
+	}
+	switch args[0] {
+	case "republish":
+		fs := flag.NewFlagSet("republish", flag.ContinueOnError)
+		from := fs.Int64("from", 0, "first event position to publish again (≥ 1)")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if *from < 1 {
+			return errors.New("republish: --from <position> is required and must be ≥ 1")
+		}
+		defer h.close()
+		n, err := relay.Republish(ctx, h.Store, h.JetStream, h.Config.ServiceName, eventstore.Position(*from))
+		if err != nil {
+			return err
+		}
+		h.Logger.Info("republished", "from", *from, "events", n)
+		fmt.Printf("republished %d events from position %d\n", n, *from)
+		return nil
+	default:
+		return fmt.Errorf("unknown command %q: use serve, or republish --from <position>", args[0])
+	}
+}
+
+// close releases what Start opened, for commands that do not Run.
+func (h *Host) close() {
+	h.NATS.Close()
+	h.Pool.Close()
+	h.Telemetry.Shutdown(context.Background())
 }
