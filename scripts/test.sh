@@ -35,7 +35,7 @@ done
 step "go test"
 for m in $modules; do
 	echo "-- $m"
-	(cd "$m" && go test -count=1 -timeout 12m "$@" ./...)
+	(cd "$m" && go test -race -count=1 -timeout 12m "$@" ./...)
 done
 
 printf '\nall checks passed in %ds\n' $((SECONDS - started))
