@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,6 +124,17 @@ func TestHostRunsAServiceEndToEnd(t *testing.T) {
 	waitFor(t, "the relay status to show the event published", func() bool {
 		st, err = admin.GetRelayStatus(ctx, &platformv1.GetRelayStatusRequest{})
 		return err == nil && st.Leader && st.CursorPosition == int64(res.Position) && st.Backlog == 0
+	})
+	waitFor(t, "relay metrics on /metrics", func() bool {
+		resp, err := http.Get("http://" + h.Service.HTTPAddr() + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return strings.Contains(string(body), `doudi_relay_published_total{`) &&
+			strings.Contains(string(body), `doudi_relay_lag_seconds_bucket{`) &&
+			strings.Contains(string(body), `doudi_relay_backlog{`)
 	})
 	if _, err := admin.Republish(ctx, &platformv1.RepublishRequest{FromPosition: 0}); status.Code(err) != codes.InvalidArgument {
 		t.Fatalf("republish from 0: %v, want InvalidArgument", err)
