@@ -240,10 +240,24 @@ func (s *Store) Append(ctx context.Context, stream StreamID, expected Expected, 
 	}
 }
 
-// replay returns the result of an earlier append with requestID: its events
-// are those its one statement wrote, on the stream and in the transaction of
-// the event that carries the request id.
+// replay returns the result of an earlier append to stream with requestID.
 func (s *Store) replay(ctx context.Context, stream StreamID, requestID string) (AppendResult, bool, error) {
+	r, ok, err := s.FindRequest(ctx, requestID)
+	if !ok || err != nil {
+		return AppendResult{}, false, err
+	}
+	if r.StreamID != stream {
+		return AppendResult{}, false, fmt.Errorf("%w: %q was used for %q", ErrRequestReused, requestID, r.StreamID)
+	}
+	return r, true, nil
+}
+
+// FindRequest returns the result of an earlier append with requestID
+// (Replayed set), so that a service can answer a retried command with what
+// it first did instead of deciding it again against the new state. Its events
+// are those its one statement wrote: on the stream and in the transaction of
+// the event that carries the request id.
+func (s *Store) FindRequest(ctx context.Context, requestID string) (AppendResult, bool, error) {
 	if requestID == "" {
 		return AppendResult{}, false, nil
 	}
@@ -264,10 +278,7 @@ func (s *Store) replay(ctx context.Context, stream StreamID, requestID string) (
 	if err != nil {
 		return AppendResult{}, false, fmt.Errorf("eventstore: read request %q: %w", requestID, err)
 	}
-	if StreamID(streamID) != stream {
-		return AppendResult{}, false, fmt.Errorf("%w: %q was used for %q", ErrRequestReused, requestID, streamID)
-	}
-	r.StreamID, r.FirstVersion, r.Version, r.Position, r.Replayed = stream, Version(first), Version(last), Position(pos), true
+	r.StreamID, r.FirstVersion, r.Version, r.Position, r.Replayed = StreamID(streamID), Version(first), Version(last), Position(pos), true
 	return r, true, nil
 }
 
