@@ -1,0 +1,3 @@
+module github.com/doudi-platform/doudi/tools
+
+go 1.26.0
