@@ -1,18 +1,113 @@
 #!/usr/bin/env bash
-# Runs the whole platform on this machine with demo data for Shitan town.
+# Runs the whole platform on this machine with demo data for Shitan town:
+# builds everything, starts each service and the REST gateway as its own
+# process, loads the demo data through the public API, prints the URLs and a
+# development API key, and stops everything on Ctrl-C.
 #
-# The services that run behind it (beneficiaries, monitoring, the REST
-# gateway) arrive with the walking-skeleton issue; until then this script
-# builds everything and checks that PostgreSQL and NATS are reachable.
+#   scripts/dev.sh                 # embedded JetStream, local PostgreSQL
+#   NATS_URL=nats://127.0.0.1:4222 DATABASE_URL=postgres://… scripts/dev.sh
+#   DOUDI_DEMO=0 scripts/dev.sh    # start without loading demo data
+#
+# Running it twice gives the same data, not twice the data: each service keeps
+# its own database (doudi_<service>, created when missing) and the demo loader
+# sends every write with a fixed Idempotency-Key.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+
 DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
-echo "building all modules…"
-for m in $(go work edit -json | sed -n 's/.*"DiskPath": "\(.*\)".*/\1/p'); do
-	(cd "$m" && go build ./...)
-done
-if command -v psql >/dev/null; then
-	psql "$DATABASE_URL" -qAtc 'select 1' >/dev/null && echo "PostgreSQL reachable at $DATABASE_URL"
+run="${DOUDI_RUN_DIR:-$root/.run}"
+mkdir -p "$run/logs" .bin
+
+echo "building…"
+go build -o .bin/ ./services/beneficiaries/cmd/beneficiaries ./services/monitoring/cmd/monitoring \
+	./services/gateway/cmd/gateway ./services/platform/cmd/doudi-nats ./tools/cmd/doudi-demo
+
+pids=()
+cleanup() {
+	trap - EXIT INT TERM
+	if ((${#pids[@]})); then
+		echo
+		echo "stopping…"
+		kill -TERM "${pids[@]}" 2>/dev/null || true
+		wait "${pids[@]}" 2>/dev/null || true
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+start() { # name command… — logs go to .run/logs/<name>.log
+	local name=$1
+	shift
+	"$@" >"$run/logs/$name.log" 2>&1 &
+	pids+=($!)
+	echo "  started $name (pid $!, log $run/logs/$name.log)"
+}
+
+# database_url NAME: DATABASE_URL with its database replaced by NAME.
+database_url() {
+	local base=${DATABASE_URL%%\?*} query=""
+	[[ "$DATABASE_URL" == *\?* ]] && query="?${DATABASE_URL#*\?}"
+	echo "${base%/*}/$1$query"
+}
+
+wait_ready() { # name url
+	local deadline=$((SECONDS + 60))
+	until curl -fsS -o /dev/null "$2" 2>/dev/null; do
+		if ((SECONDS > deadline)); then
+			echo "$1 did not become ready at $2; its log:" >&2
+			tail -n 30 "$run/logs/$1.log" >&2
+			exit 1
+		fi
+		sleep 0.2
+	done
+}
+
+if [[ -z "${NATS_URL:-}" ]]; then
+	start nats .bin/doudi-nats -addr 127.0.0.1:4333 -store "$run/nats"
+	export NATS_URL=nats://127.0.0.1:4333
 fi
-echo "No services yet: the platform runtime (services/platform) is built and tested with scripts/test.sh."
+
+# Development secrets only: fixed so that a second run can read the first
+# run's encrypted data. Never use these outside a developer's machine.
+export BENEFICIARIES_MASTER_KEY="ZG91ZGktZGV2LW1hc3Rlci1rZXktbm90LXNlY3JldCE="
+export BENEFICIARIES_BLIND_INDEX_KEY="ZG91ZGktZGV2LWJsaW5kLWluZGV4LWtleS1kZXZvbmx5"
+DEV_KEY="${DOUDI_DEV_KEY:-doudi-dev-key}"
+DEV_KEY_HASH=$(printf %s "$DEV_KEY" | sha256sum | cut -d' ' -f1)
+export LOG_FORMAT="${LOG_FORMAT:-text}"
+
+echo "starting services…"
+DATABASE_URL=$(database_url doudi_beneficiaries) GRPC_ADDR=127.0.0.1:9101 HTTP_ADDR=127.0.0.1:8101 \
+	start beneficiaries .bin/beneficiaries
+DATABASE_URL=$(database_url doudi_monitoring) GRPC_ADDR=127.0.0.1:9102 HTTP_ADDR=127.0.0.1:8102 \
+	start monitoring .bin/monitoring
+GRPC_ADDR=127.0.0.1:9100 HTTP_ADDR=127.0.0.1:8080 BENEFICIARIES_ADDR=127.0.0.1:9101 MONITORING_ADDR=127.0.0.1:9102 \
+	GATEWAY_API_KEYS="dev:station_manager:$DEV_KEY_HASH" start gateway .bin/gateway
+
+wait_ready beneficiaries http://127.0.0.1:8101/readyz
+wait_ready monitoring http://127.0.0.1:8102/readyz
+wait_ready gateway http://127.0.0.1:8080/readyz
+
+if [[ "${DOUDI_DEMO:-1}" != 0 ]]; then
+	echo "loading demo data for Shitan town…"
+	.bin/doudi-demo -gateway http://127.0.0.1:8080 -key "$DEV_KEY"
+fi
+
+cat <<TXT
+
+Doudi is running.
+  REST API      http://127.0.0.1:8080/v1        (API docs: http://127.0.0.1:8080/docs)
+  API key       $DEV_KEY                        (role station_manager; send as "Authorization: Bearer <key>")
+  NATS          $NATS_URL                       (change events: doudi.<service>.<tenant>.>)
+  services      beneficiaries gRPC 127.0.0.1:9101, monitoring gRPC 127.0.0.1:9102
+  health        http://127.0.0.1:810{1,2}/readyz, metrics at /metrics
+  logs          $run/logs/
+
+Try:  curl -H "Authorization: Bearer $DEV_KEY" 'http://127.0.0.1:8080/v1/tenants/shitan/persons?page_size=3'
+Press Ctrl-C to stop.
+TXT
+
+# Stop everything as soon as any process exits.
+wait -n "${pids[@]}"
+echo "a process exited; see $run/logs/" >&2
+exit 1
