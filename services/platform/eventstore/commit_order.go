@@ -35,11 +35,15 @@ type Cursor struct {
 // overtaken. Within one stream the order is the version order, because a
 // stream's next version is only written after the previous one committed.
 func ReadCommitted(ctx context.Context, q Querier, after Cursor, limit int) ([]Recorded, error) {
+	horizon, err := commitHorizon(ctx, q)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := q.Query(ctx, `SELECT `+selectColumns+` FROM events
 		WHERE (txid, position) > ($1::text::xid8, $2)
-		  AND txid < pg_snapshot_xmin(pg_current_snapshot())
+		  AND txid < $4::text::xid8
 		ORDER BY events.txid, events.position
-		LIMIT $3`, fmt.Sprint(after.TxID), int64(after.Position), limit)
+		LIMIT $3`, fmt.Sprint(after.TxID), int64(after.Position), limit, horizon)
 	if err != nil {
 		return nil, fmt.Errorf("eventstore: read committed: %w", err)
 	}
@@ -61,12 +65,16 @@ func ReadCommitted(ctx context.Context, q Querier, after Cursor, limit int) ([]R
 // ReadFrom returns up to limit events at or after position from, in
 // commit-safe order, for repairs (republish): it ignores the relay's cursor.
 func ReadFrom(ctx context.Context, q Querier, from Position, after Cursor, limit int) ([]Recorded, error) {
+	horizon, err := commitHorizon(ctx, q)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := q.Query(ctx, `SELECT `+selectColumns+` FROM events
 		WHERE position >= $1
 		  AND (txid, position) > ($2::text::xid8, $3)
-		  AND txid < pg_snapshot_xmin(pg_current_snapshot())
+		  AND txid < $5::text::xid8
 		ORDER BY events.txid, events.position
-		LIMIT $4`, int64(from), fmt.Sprint(after.TxID), int64(after.Position), limit)
+		LIMIT $4`, int64(from), fmt.Sprint(after.TxID), int64(after.Position), limit, horizon)
 	if err != nil {
 		return nil, fmt.Errorf("eventstore: read from %d: %w", from, err)
 	}
@@ -80,6 +88,36 @@ func ReadFrom(ctx context.Context, q Querier, from Position, after Cursor, limit
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// commitHorizon returns the oldest transaction id that may still write to
+// this database's events table: every transaction below it has finished.
+//
+// pg_snapshot_xmin alone would do, but it is server-wide: any long writing
+// transaction in another database of the same server (a bulk load, another
+// service's migration, another test package) would hold the relay back. So the
+// horizon is the oldest of the snapshot's in-progress transactions that belong
+// to this database, as pg_stat_activity lists them, or the snapshot's xmax
+// when there are none. pg_stat_activity is read after the snapshot was taken,
+// so a transaction of this database missing from it had already finished;
+// the events are then read in a new statement, whose later snapshot sees it.
+// Transactions starting later get ids at or above xmax.
+func commitHorizon(ctx context.Context, q Querier) (string, error) {
+	rows, err := q.Query(ctx, `
+		SELECT coalesce(
+		    (SELECT min(x) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+		     WHERE (x::text::bigint % 4294967296) IN (
+		         SELECT a.backend_xid::text::bigint FROM pg_stat_activity a
+		         WHERE a.datname = current_database() AND a.backend_xid IS NOT NULL)),
+		    pg_snapshot_xmax(pg_current_snapshot()))::text`)
+	if err != nil {
+		return "", fmt.Errorf("eventstore: commit horizon: %w", err)
+	}
+	h, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[string])
+	if err != nil {
+		return "", fmt.Errorf("eventstore: commit horizon: %w", err)
+	}
+	return h, nil
 }
 
 // HeadPosition returns the highest position written (0 when empty).

@@ -4,6 +4,10 @@ import (
 	"context"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
+	"github.com/doudi-platform/doudi/services/platform/pgtest"
+
 	"github.com/doudi-platform/doudi/services/platform/eventstore"
 )
 
@@ -55,5 +59,36 @@ func TestReadCommittedWaitsForALateCommit(t *testing.T) {
 	rest, err := eventstore.ReadCommitted(ctx, pool, cursor, 100)
 	if err != nil || len(rest) != 0 {
 		t.Fatalf("after the last cursor: %d events, %v", len(rest), err)
+	}
+}
+
+// A long writing transaction in another database of the same server (another
+// service's bulk load, another test package) must not hold this store's
+// readers back: only this database's transactions can write its events.
+func TestReadCommittedIgnoresOtherDatabasesTransactions(t *testing.T) {
+	store, pool := openStore(t)
+	ctx := context.Background()
+	other, err := pgx.Connect(ctx, pgtest.AdminURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close(ctx)
+	tx, err := other.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT pg_current_xact_id()`); err != nil { // takes a transaction id
+		t.Fatal(err)
+	}
+	if _, err := store.Append(ctx, "visit-elsewhere", eventstore.NoStream, note("x", eventstore.Metadata{})); err != nil {
+		t.Fatal(err)
+	}
+	got, err := eventstore.ReadCommitted(ctx, pool, eventstore.Cursor{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 {
+		t.Fatalf("read %d events while another database's transaction is open, want 1", len(got))
 	}
 }

@@ -478,8 +478,9 @@ var errNotConnected = errors.New("relay: not connected to NATS")
 
 // publishCounting publishes batch and waits for every acknowledgement; it
 // returns how many were duplicates.
+// A repair runs beside the live relay, so it does not chain its events.
 func (p *publisher) publishCounting(ctx context.Context, batch []eventstore.Recorded) (int64, error) {
-	return p.send(batch).wait(ctx)
+	return p.sendChained(batch, false).wait(ctx)
 }
 
 // inflight is a sent batch awaiting its acknowledgements.
@@ -491,7 +492,20 @@ type inflight struct {
 }
 
 // send publishes batch asynchronously, stopping at the first failure.
+//
+// Each event after the first names the one before it as the stream's
+// expected last message id. Publishes are pipelined, so when one is lost
+// (its connection dropped) a later one could otherwise be stored before it
+// and break per-stream order; with the chain, JetStream refuses every event
+// after the lost one, and the batch is published again in order. Duplicates
+// are checked before the expectation, so events a failed attempt did store
+// are acknowledged as duplicates on the retry and the chain continues. The
+// first event needs no expectation: everything before it was acknowledged.
 func (p *publisher) send(batch []eventstore.Recorded) *inflight {
+	return p.sendChained(batch, true)
+}
+
+func (p *publisher) sendChained(batch []eventstore.Recorded, chain bool) *inflight {
 	nc := p.js.Conn()
 	f := &inflight{p: p, batch: batch, futures: make([]jetstream.PubAckFuture, 0, len(batch))}
 	for i := range batch {
@@ -504,7 +518,11 @@ func (p *publisher) send(batch []eventstore.Recorded) *inflight {
 			break
 		}
 		msg := wire.Encode(p.service, batch[i])
-		paf, err := p.js.PublishMsgAsync(msg, jetstream.WithMsgID(batch[i].ID.String()), jetstream.WithStallWait(p.ackTimeout))
+		opts := []jetstream.PublishOpt{jetstream.WithMsgID(batch[i].ID.String()), jetstream.WithStallWait(p.ackTimeout)}
+		if chain && i > 0 {
+			opts = append(opts, jetstream.WithExpectLastMsgID(batch[i-1].ID.String()))
+		}
+		paf, err := p.js.PublishMsgAsync(msg, opts...)
 		if err != nil {
 			f.sendErr = fmt.Errorf("relay: publish event %s: %w", batch[i].ID, err)
 			break
@@ -524,27 +542,17 @@ func (f *inflight) wait(ctx context.Context) (int64, error) {
 	defer timeout.Stop()
 	var dups int64
 	var ackErr error
-	var failed map[eventstore.StreamID]bool
 	for i, paf := range f.futures {
 		ev := &f.batch[i]
 		select {
 		case ack := <-paf.Ok():
 			if ack.Duplicate {
 				dups++
-			} else if failed[ev.StreamID] {
-				// A later event of a stream got stored although an earlier
-				// one was not: the re-publish will land out of order.
-				slog.Default().Error("relay: event stored after an earlier event of its stream failed",
-					"service", f.p.service, "stream", ev.StreamID, "version", ev.Version)
 			}
 		case err := <-paf.Err():
 			if ackErr == nil {
 				ackErr = fmt.Errorf("relay: publish event %s: %w", ev.ID, err)
 			}
-			if failed == nil {
-				failed = map[eventstore.StreamID]bool{}
-			}
-			failed[ev.StreamID] = true
 		case <-timeout.C:
 			return dups, fmt.Errorf("relay: %d of %d acknowledgements missing after %s", len(f.futures)-i, len(f.futures), f.p.ackTimeout)
 		case <-ctx.Done():
