@@ -38,4 +38,7 @@ for m in $modules; do
 	(cd "$m" && go test -race -count=1 -timeout 12m "$@" ./...)
 done
 
+step "deploy manifests (docker-compose.yml, Dockerfile; no engine needed)"
+(cd deploy/check && GOWORK=off go vet ./... && GOWORK=off go test -count=1 ./...)
+
 printf '\nall checks passed in %ds\n' $((SECONDS - started))
