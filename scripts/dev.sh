@@ -19,52 +19,21 @@ DATABASE_URL="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 run="${DOUDI_RUN_DIR:-$root/.run}"
 mkdir -p "$run/logs" .bin
 
-echo "building…"
-go build -o .bin/ ./services/beneficiaries/cmd/beneficiaries ./services/monitoring/cmd/monitoring \
-	./services/gateway/cmd/gateway ./services/platform/cmd/doudi-nats ./tools/cmd/doudi-demo
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+build_platform
 
-pids=()
 cleanup() {
 	trap - EXIT INT TERM
-	if ((${#pids[@]})); then
-		echo
-		echo "stopping…"
-		kill -TERM "${pids[@]}" 2>/dev/null || true
-		wait "${pids[@]}" 2>/dev/null || true
-	fi
+	stop_processes
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-start() { # name command… — logs go to .run/logs/<name>.log
-	local name=$1
-	shift
-	"$@" >"$run/logs/$name.log" 2>&1 &
-	pids+=($!)
-	echo "  started $name (pid $!, log $run/logs/$name.log)"
-}
-
-# database_url NAME: DATABASE_URL with its database replaced by NAME.
-database_url() {
-	local base=${DATABASE_URL%%\?*} query=""
-	[[ "$DATABASE_URL" == *\?* ]] && query="?${DATABASE_URL#*\?}"
-	echo "${base%/*}/$1$query"
-}
-
-wait_ready() { # name url
-	local deadline=$((SECONDS + 60))
-	until curl -fsS -o /dev/null "$2" 2>/dev/null; do
-		if ((SECONDS > deadline)); then
-			echo "$1 did not become ready at $2; its log:" >&2
-			tail -n 30 "$run/logs/$1.log" >&2
-			exit 1
-		fi
-		sleep 0.2
-	done
-}
-
 if [[ -z "${NATS_URL:-}" ]]; then
 	start nats .bin/doudi-nats -addr 127.0.0.1:4333 -store "$run/nats"
+	nats_pid=${pids[-1]}
+	unset 'pids[-1]'
 	export NATS_URL=nats://127.0.0.1:4333
 fi
 
@@ -76,17 +45,10 @@ DEV_KEY="${DOUDI_DEV_KEY:-doudi-dev-key}"
 DEV_KEY_HASH=$(printf %s "$DEV_KEY" | sha256sum | cut -d' ' -f1)
 export LOG_FORMAT="${LOG_FORMAT:-text}"
 
-echo "starting services…"
-DATABASE_URL=$(database_url doudi_beneficiaries) GRPC_ADDR=127.0.0.1:9101 HTTP_ADDR=127.0.0.1:8101 \
-	start beneficiaries .bin/beneficiaries
-DATABASE_URL=$(database_url doudi_monitoring) GRPC_ADDR=127.0.0.1:9102 HTTP_ADDR=127.0.0.1:8102 \
-	start monitoring .bin/monitoring
-GRPC_ADDR=127.0.0.1:9100 HTTP_ADDR=127.0.0.1:8080 BENEFICIARIES_ADDR=127.0.0.1:9101 MONITORING_ADDR=127.0.0.1:9102 \
-	GATEWAY_API_KEYS="dev:station_manager:$DEV_KEY_HASH" start gateway .bin/gateway
-
-wait_ready beneficiaries http://127.0.0.1:8101/readyz
-wait_ready monitoring http://127.0.0.1:8102/readyz
-wait_ready gateway http://127.0.0.1:8080/readyz
+BENEFICIARIES_GRPC=127.0.0.1:9101 BENEFICIARIES_HTTP=127.0.0.1:8101
+MONITORING_GRPC=127.0.0.1:9102 MONITORING_HTTP=127.0.0.1:8102
+GATEWAY_GRPC=127.0.0.1:9100 GATEWAY_HTTP=127.0.0.1:8080
+start_platform doudi "$DEV_KEY_HASH"
 
 if [[ "${DOUDI_DEMO:-1}" != 0 ]]; then
 	echo "loading demo data for Shitan town…"
@@ -108,6 +70,6 @@ Press Ctrl-C to stop.
 TXT
 
 # Stop everything as soon as any process exits.
-wait -n "${pids[@]}"
+wait -n "${pids[@]}" ${nats_pid:+"$nats_pid"}
 echo "a process exited; see $run/logs/" >&2
 exit 1

@@ -89,10 +89,10 @@ func (l *loader) run(ctx context.Context, nh, np, workers int) error {
 	householdNames := make([]string, nh)
 	if err := l.phase(ctx, "households", nh, workers, func(h int) job {
 		return job{fmt.Sprintf("household %d", h), func(ctx context.Context) error {
-			var out struct{ Name string }
+			var out struct{ Household struct{ Name string } }
 			err := l.post(ctx, "/v1/tenants/"+l.tenant+"/households", fmt.Sprintf("demo-%s-household-%d", l.tenant, h),
 				map[string]any{"village": village(h), "address": fmt.Sprintf("石滩镇%s%d巷%d号", village(h), h%40+1, h%97+1)}, &out)
-			householdNames[h] = out.Name
+			householdNames[h] = out.Household.Name
 			return err
 		}}
 	}); err != nil {
