@@ -304,8 +304,7 @@ func (r *Relay) lead(ctx context.Context, lock *leader.Lock) error {
 }
 
 // wake paces reads after this process appended but the read found nothing:
-// another transaction anywhere in the cluster (pg_snapshot_xmin is
-// cluster-wide) still holds the commit horizon back. Re-reading soon, backing
+// another transaction of this database still holds the commit horizon back. Re-reading soon, backing
 // off from 1ms to 100ms steps for up to a second, keeps the idle lag near the
 // blocker's length instead of a whole poll interval.
 type wake struct{ next, spent time.Duration }

@@ -79,8 +79,8 @@ func TestCrashBeforeCursorAdvance(t *testing.T) {
 	for i := range 5 {
 		appendTo(t, e.store, fmt.Sprintf("person-%d", i), 4)
 	}
-	// The first batch may be shorter than 20: a transaction elsewhere on the
-	// server holds the commit horizon (pg_snapshot_xmin is cluster-wide).
+	// The first batch may be shorter than 20: another test's transaction in
+	// this package's database can hold the commit horizon back.
 	var firstBatch uint64
 	opts := relay.Options{}
 	relay.SetAfterPublish(&opts, func(n int) error { firstBatch = uint64(n); return errCrash })
