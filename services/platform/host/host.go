@@ -90,11 +90,13 @@ type Host struct {
 
 // Start connects and prepares everything (database created if missing,
 // migrations run, stream provisioned) but serves nothing until Run.
-func Start(ctx context.Context, cfg Config, registry *eventstore.Registry) (h *Host, err error) {
+func Start(ctx context.Context, cfg Config, registry *eventstore.Registry) (_ *Host, err error) {
 	if cfg.ServiceName == "" {
 		return nil, errors.New("host: Config.ServiceName is required")
 	}
-	h = &Host{Config: cfg}
+	// h is not the named result: "return nil, err" must not nil it before
+	// the deferred closers, which use it, run.
+	h := &Host{Config: cfg}
 	var closers []func()
 	defer func() {
 		if err != nil {

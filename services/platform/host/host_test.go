@@ -190,3 +190,14 @@ func TestRepublishCommand(t *testing.T) {
 		t.Fatalf("stream holds %d messages after republish --from 2, want 2 (positions 2 and 3)", info.State.Msgs)
 	}
 }
+
+// A server that cannot be reached is an error naming it, not a panic (the
+// clean-up after a failed start once dereferenced a nil Host).
+func TestStartFailsCleanlyWhenPostgresIsUnreachable(t *testing.T) {
+	cfg := testConfig(t, "nats://127.0.0.1:1")
+	cfg.DatabaseURL = "postgres://postgres@127.0.0.1:1/nowhere"
+	h, err := host.Start(context.Background(), cfg, eventstore.NewRegistry())
+	if err == nil || h != nil || !strings.Contains(err.Error(), "PostgreSQL at") {
+		t.Fatalf("Start = %v, %v; want no host and an error naming PostgreSQL", h, err)
+	}
+}
