@@ -58,12 +58,15 @@ const (
 	DefaultFetchWait    = 5 * time.Second
 	DefaultMaxAttempts  = 5
 	DefaultRetryBackoff = 10 * time.Millisecond
-	DefaultAckWait      = 30 * time.Second
-	maxRetryBackoff     = time.Second
-	maxGapDelay         = 5 * time.Second
-	pollInterval        = 50 * time.Millisecond
-	stateCheckInterval  = time.Second
-	campaignInterval    = 500 * time.Millisecond
+	// DefaultAckWait bounds how long events a crashed runner had fetched stay
+	// out of reach of its successor; a batch takes well under a second, and a
+	// redelivery during a slow batch is only skipped as a duplicate.
+	DefaultAckWait     = 5 * time.Second
+	maxRetryBackoff    = time.Second
+	maxGapDelay        = 5 * time.Second
+	pollInterval       = 50 * time.Millisecond
+	stateCheckInterval = time.Second
+	campaignInterval   = 500 * time.Millisecond
 )
 
 // namePattern keeps projection and service names usable as schema names and
@@ -108,7 +111,7 @@ type Options struct {
 	MaxAttempts int
 	// RetryBackoff is the first pause between attempts (10ms); it doubles up to 1s.
 	RetryBackoff time.Duration
-	// AckWait is how long JetStream waits for an ack before redelivering (30s).
+	// AckWait is how long JetStream waits for an ack before redelivering (5s).
 	AckWait time.Duration
 	Logger  *slog.Logger
 	Meter   metric.Meter

@@ -59,7 +59,10 @@ var ErrNotCaughtUp = errors.New("projection: not caught up with the consistency 
 var ErrTokenParked = errors.New("projection: the consistency token's event is parked")
 
 // WaitFor blocks until the live generation has applied the token's event, or
-// ctx ends. It wakes at once when this process commits a batch and polls
+// ctx ends. The promise is per aggregate: the token's event and every earlier
+// event of its stream are applied. Events of other aggregates may still be on
+// their way (after a crash, those a dead runner had fetched come back after
+// AckWait). It wakes at once when this process commits a batch and polls
 // otherwise, for a query served by a replica that is not running the
 // projection.
 func (r *Runner) WaitFor(ctx context.Context, t Token) error {
