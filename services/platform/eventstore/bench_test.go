@@ -59,11 +59,13 @@ func BenchmarkAppendVsBareInsert(b *testing.B) {
 					fmt.Sprintf("person-%d", w), `{"text":"visited"}`)
 				return err
 			}
-			prefix := time.Now().UnixNano()
+			// Each append gets a request id never used before: a repeated one
+			// would measure replays, not appends.
+			var seq atomic.Int64
 			appendOne := func(ctx context.Context, w, i int) error {
 				md := eventstore.Metadata{}
 				if tc.requestID {
-					md.RequestID = fmt.Sprintf("r-%d-%d-%d", prefix, w, i)
+					md.RequestID = fmt.Sprintf("r-%d", seq.Add(1))
 				}
 				_, err := store.Append(ctx, eventstore.StreamID(fmt.Sprintf("person-%d-%d", w, i/50)), eventstore.Any,
 					note("visited", md))
