@@ -78,6 +78,8 @@ func TestParseDate(t *testing.T) {
 		{"2025-13-01", domainkit.Date{}, domainkit.ErrNotADate},
 		{"2025-04-31", domainkit.Date{}, domainkit.ErrNotADate},
 		{"2025-00-10", domainkit.Date{}, domainkit.ErrNotADate},
+		{"1999-02-30", domainkit.Date{}, domainkit.ErrNotADate},
+		{"15/06/2025", domainkit.Date{}, domainkit.ErrDateFormat},
 		{"1899-12-31", domainkit.Date{}, domainkit.ErrTooEarly},
 	} {
 		got, err := domainkit.ParseDate(tc.in)
@@ -129,6 +131,10 @@ func TestToday(t *testing.T) {
 	if got := domainkit.MonthOf(late); got != (domainkit.Month{Year: 2025, Month: 6}) {
 		t.Errorf("MonthOf = %v", got)
 	}
+	// 16:00 UTC is midnight in China.
+	if got := domainkit.Today(time.Date(2025, 6, 14, 16, 0, 0, 0, time.UTC)); got != today {
+		t.Errorf("Today at midnight = %v, want %v", got, today)
+	}
 	if got := (domainkit.Date{Year: 2025, Month: 6, Day: 1}).Start(); !got.Equal(time.Date(2025, 5, 31, 16, 0, 0, 0, time.UTC)) {
 		t.Errorf("Start = %v", got)
 	}
@@ -152,6 +158,10 @@ func TestParseMonth(t *testing.T) {
 		{"2026-01", false, "2026-01", nil},
 		{"2025-06", true, "2025-06", nil},
 		{"2025-07", true, "", domainkit.ErrFuture},
+		{"2024-12", true, "2024-12", nil},
+		{"2026-01", true, "", domainkit.ErrFuture},
+		{"2025/06", false, "", domainkit.ErrMonthFormat},
+		{"", false, "", domainkit.ErrMonthFormat},
 		{"2025-13", false, "", domainkit.ErrMonthFormat},
 		{"2025-00", false, "", domainkit.ErrMonthFormat},
 		{"2025-6", false, "", domainkit.ErrMonthFormat},
@@ -252,6 +262,12 @@ func TestText(t *testing.T) {
 	}{
 		{"trimmed", "  陈大明 ", 50, true, false, "陈大明", nil},
 		{"SQL is just text", "Robert'); DROP TABLE x;--", 50, true, false, "Robert'); DROP TABLE x;--", nil},
+		{"quotes", `O'Brien "Bob"`, 50, true, false, `O'Brien "Bob"`, nil},
+		{"name with a middle dot", "阿依古丽·买买提", 50, true, false, "阿依古丽·买买提", nil},
+		{"nothing, required", "", 50, true, false, "", domainkit.ErrEmpty},
+		{"escape sequence", "陈\x1b[31m明", 50, true, false, "", domainkit.ErrControlChar},
+		{"right-to-left override", "陈\u202e明", 50, true, false, "", domainkit.ErrControlChar},
+		{"narrative over the limit", strings.Repeat("字", 2001), 2000, false, true, "", domainkit.ErrTooLong{Max: 2000}},
 		{"runes, not bytes", strings.Repeat("名", 50), 50, true, false, strings.Repeat("名", 50), nil},
 		{"one rune too many", strings.Repeat("名", 51), 50, true, false, "", domainkit.ErrTooLong{Max: 50}},
 		{"empty, required", "  ", 50, true, false, "", domainkit.ErrEmpty},

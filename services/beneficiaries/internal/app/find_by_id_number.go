@@ -6,6 +6,7 @@ import (
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/person"
+	"github.com/doudi-platform/doudi/services/platform/domainkit"
 )
 
 // FindByIDNumber looks a person up by ID number.
@@ -25,7 +26,7 @@ func (a *App) FindByIDNumber(ctx context.Context, q FindByIDNumber) (PersonDetai
 		return PersonDetails{}, err
 	}
 	var errs domain.FieldErrors
-	id, err := identity.ParseIDNumber(q.IDNumber, identity.Today(a.Now()))
+	id, err := identity.ParseIDNumber(q.IDNumber, domainkit.Today(a.Now()))
 	errs.Add("id_number", err)
 	purpose, err := checkPurpose(q.Reveal, q.Purpose)
 	errs.Add("purpose", err)

@@ -7,9 +7,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/adapters/postgres"
-	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain"
-	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/person"
+	"github.com/doudi-platform/doudi/services/platform/domainkit"
 )
 
 // GetPerson reads a person; Reveal asks for the sensitive fields in clear.
@@ -27,9 +26,9 @@ const maxPurpose = 200
 
 // checkPurpose requires a purpose with a reveal.
 func checkPurpose(reveal bool, purpose string) (string, error) {
-	p, err := identity.Text(purpose, maxPurpose, reveal, false)
+	p, err := domainkit.Text(purpose, maxPurpose, reveal, false)
 	if err != nil {
-		return "", domain.FieldErrors{domain.NewFieldError("purpose", err)}
+		return "", domainkit.Invalid("purpose", err)
 	}
 	return p, nil
 }

@@ -5,9 +5,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain"
-	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/person"
+	"github.com/doudi-platform/doudi/services/platform/domainkit"
 )
 
 // GetPersonAsOf asks for a person's standing on a date.
@@ -20,7 +19,7 @@ type GetPersonAsOf struct {
 // PersonAsOf is a person's status, categories and tier on a date.
 type PersonAsOf struct {
 	PersonID   uuid.UUID
-	Date       identity.Date
+	Date       domainkit.Date
 	Status     person.Status
 	Categories []string
 	Tier       *person.Assessment
@@ -32,9 +31,9 @@ func (a *App) GetPersonAsOf(ctx context.Context, q GetPersonAsOf) (PersonAsOf, e
 	if _, err := a.reference(q.Tenant); err != nil {
 		return PersonAsOf{}, err
 	}
-	d, err := identity.ParseDate(q.Date)
+	d, err := domainkit.ParseDate(q.Date)
 	if err != nil {
-		return PersonAsOf{}, domain.FieldErrors{domain.NewFieldError("date", err)}
+		return PersonAsOf{}, domainkit.Invalid("date", err)
 	}
 	p, _, err := a.loadPerson(ctx, q.Tenant, q.PersonID)
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/adapters/postgres"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/household"
-	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
+	"github.com/doudi-platform/doudi/services/platform/domainkit"
 	"github.com/doudi-platform/doudi/services/platform/eventstore"
 )
 
@@ -27,7 +27,7 @@ type HouseholdDetails struct {
 	Tenant       string
 	Village      string
 	Address      string // "***" unless Revealed
-	RegisteredOn identity.Date
+	RegisteredOn domainkit.Date
 	Revealed     bool
 	Version      int64
 	Times        postgres.Times

@@ -17,6 +17,7 @@ import (
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/adapters/postgres"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/person"
+	"github.com/doudi-platform/doudi/services/platform/domainkit"
 )
 
 // The station's register (DOMAIN.md §1): 1,912 people in 1,426 households.
@@ -55,7 +56,7 @@ func TestRegisterOfAStation(t *testing.T) {
 			Reason: "定期评估", RiskFactors: []string{"独居"}, AssessedBy: "sw-017", Etag: "1"})
 		return err
 	})
-	month := identity.Today(time.Now()).YearMonth().String()
+	month := domainkit.Today(time.Now()).YearMonth().String()
 	parallel(t, np, workers, func(i int) error {
 		_, err := e.client.RecordMonthlyFileUpdate(staff(ctx), &pb.RecordMonthlyFileUpdateRequest{Name: persons[i],
 			Month: month, LivingSituation: "独居，生活能自理", Needs: "助餐", HelpReceived: "送米油一次"})

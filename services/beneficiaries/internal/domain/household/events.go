@@ -4,7 +4,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain"
-	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
+	"github.com/doudi-platform/doudi/services/platform/domainkit"
 )
 
 // Wire names of the household events: stable contract, never derived from Go
@@ -28,11 +28,11 @@ type Event interface {
 
 // Registered: a household (户) entered the register.
 type Registered struct {
-	HouseholdID  uuid.UUID     `json:"household_id"`
-	Tenant       string        `json:"tenant"`
-	Village      string        `json:"village"`
-	Address      domain.Sealed `json:"address"` // sensitive: the exact address
-	RegisteredOn identity.Date `json:"registered_on"`
+	HouseholdID  uuid.UUID      `json:"household_id"`
+	Tenant       string         `json:"tenant"`
+	Village      string         `json:"village"`
+	Address      domain.Sealed  `json:"address"` // sensitive: the exact address
+	RegisteredOn domainkit.Date `json:"registered_on"`
 }
 
 // AddressChanged: the household now lives at another address in its village.

@@ -15,8 +15,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain"
-	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/reference"
+	"github.com/doudi-platform/doudi/services/platform/domainkit"
 )
 
 // Household is the state rebuilt from a household's events.
@@ -25,7 +25,7 @@ type Household struct {
 	tenant       string
 	village      string
 	address      domain.Sealed
-	registeredOn identity.Date
+	registeredOn domainkit.Date
 
 	version     int64
 	uncommitted []Event
@@ -107,12 +107,12 @@ func (h *Household) Register(cmd RegisterHousehold, ref *reference.Data, seal do
 	}
 	var errs domain.FieldErrors
 	if cmd.HouseholdID == uuid.Nil {
-		errs.Add("household_id", identity.ErrEmpty)
+		errs.Add("household_id", domainkit.ErrEmpty)
 	}
 	if _, ok := ref.Village(cmd.Village); !ok {
 		errs.Add("village", reference.ErrUnknownVillage)
 	}
-	address, err := identity.Text(cmd.Address, identity.MaxAddress, true, false)
+	address, err := domainkit.Text(cmd.Address, domainkit.MaxAddress, true, false)
 	errs.Add("address", err)
 	if err := errs.Err(); err != nil {
 		return err
@@ -126,7 +126,7 @@ func (h *Household) Register(cmd RegisterHousehold, ref *reference.Data, seal do
 		Tenant:       ref.Tenant,
 		Village:      cmd.Village,
 		Address:      sealed,
-		RegisteredOn: identity.Today(now),
+		RegisteredOn: domainkit.Today(now),
 	})
 	return nil
 }
@@ -136,9 +136,9 @@ func (h *Household) ChangeAddress(address string, seal domain.Sealer) error {
 	if !h.registered() {
 		return ErrNotRegistered
 	}
-	address, err := identity.Text(address, identity.MaxAddress, true, false)
+	address, err := domainkit.Text(address, domainkit.MaxAddress, true, false)
 	if err != nil {
-		return domain.FieldErrors{domain.NewFieldError("address", err)}
+		return domainkit.Invalid("address", err)
 	}
 	sealed, err := seal.Seal("address", address)
 	if err != nil {
@@ -161,7 +161,7 @@ func (h *Household) Village() string { return h.village }
 func (h *Household) Address() domain.Sealed { return h.address }
 
 // RegisteredOn is the date the household entered the register.
-func (h *Household) RegisteredOn() identity.Date { return h.registeredOn }
+func (h *Household) RegisteredOn() domainkit.Date { return h.registeredOn }
 
 // Version is the number of stored events the household was rebuilt from:
 // store its uncommitted events expecting this version.

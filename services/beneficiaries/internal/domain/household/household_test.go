@@ -11,16 +11,16 @@ import (
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/domaintest"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/household"
-	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/reference"
+	"github.com/doudi-platform/doudi/services/platform/domainkit"
 	"github.com/doudi-platform/doudi/services/platform/scenario"
 )
 
 type householdCase = scenario.Case[*household.Household, household.Event]
 
 var (
-	now   = time.Date(2025, 6, 15, 9, 0, 0, 0, identity.China)
-	today = identity.Date{Year: 2025, Month: 6, Day: 15}
+	now   = time.Date(2025, 6, 15, 9, 0, 0, 0, domainkit.China)
+	today = domainkit.Date{Year: 2025, Month: 6, Day: 15}
 	hid   = uuid.MustParse("0190c7e2-0000-7000-8000-000000000001")
 	ref   = mustDefault()
 	seal  = domaintest.Sealer{}

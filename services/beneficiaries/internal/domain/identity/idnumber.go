@@ -2,8 +2,11 @@ package identity
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/doudi-platform/doudi/services/platform/domainkit"
 )
 
 // IDNumber is a normalised 18-character resident identity number (公民身份号码,
@@ -74,12 +77,12 @@ var provinces = map[string]bool{
 // ParseIDNumber checks an ID number and normalises it: surrounding spaces go,
 // a lower-case x becomes X. The birth date it holds must be a real date, not
 // after today.
-func ParseIDNumber(s string, today Date) (IDNumber, error) {
+func ParseIDNumber(s string, today domainkit.Date) (IDNumber, error) {
 	s = strings.ToUpper(strings.TrimSpace(s))
 	if len(s) != 18 {
 		return "", ErrIDLength
 	}
-	if !digits(s[:17]) || !(s[17] == 'X' || s[17] >= '0' && s[17] <= '9') {
+	if !allDigits(s[:17]) || !(s[17] == 'X' || s[17] >= '0' && s[17] <= '9') {
 		return "", ErrIDCharacters
 	}
 	if IDCheckChar(s[:17]) != s[17] {
@@ -88,7 +91,7 @@ func ParseIDNumber(s string, today Date) (IDNumber, error) {
 	if !provinces[s[:2]] {
 		return "", ErrIDRegion
 	}
-	birth, err := validDate(atoi(s[6:10]), atoi(s[10:12]), atoi(s[12:14]))
+	birth, err := domainkit.ParseDate(s[6:10] + "-" + s[10:12] + "-" + s[12:14])
 	if err != nil {
 		return "", ErrIDBirthDate
 	}
@@ -99,8 +102,11 @@ func ParseIDNumber(s string, today Date) (IDNumber, error) {
 }
 
 // BirthDate is the birth date the number holds (digits 7–14).
-func (id IDNumber) BirthDate() Date {
-	return Date{atoi(string(id[6:10])), time.Month(atoi(string(id[10:12]))), atoi(string(id[12:14]))}
+func (id IDNumber) BirthDate() domainkit.Date {
+	y, _ := strconv.Atoi(string(id[6:10]))
+	m, _ := strconv.Atoi(string(id[10:12]))
+	d, _ := strconv.Atoi(string(id[12:14]))
+	return domainkit.Date{Year: y, Month: time.Month(m), Day: d}
 }
 
 // Gender is the gender the number holds: digit 17 odd for male, even for female.
@@ -128,7 +134,7 @@ var (
 // gender changes, the public security bureau issues a new number whose
 // sequence digit agrees, so a current number never contradicts the current
 // gender; station staff fix the wrong field rather than override the check.
-func MatchIDNumber(id IDNumber, birth Date, gender Gender) (birthErr, genderErr error) {
+func MatchIDNumber(id IDNumber, birth domainkit.Date, gender Gender) (birthErr, genderErr error) {
 	if birth != id.BirthDate() {
 		birthErr = ErrBirthDateMismatch
 	}

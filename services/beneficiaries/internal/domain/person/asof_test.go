@@ -8,8 +8,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/person"
+	"github.com/doudi-platform/doudi/services/platform/domainkit"
 )
 
 // history is a year on the register: tier 3 at registration, tier 1 in March
@@ -34,7 +34,7 @@ func TestAsOf(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		on         string
-		tier       identity.Tier // 0: not assessed
+		tier       domainkit.Tier // 0: not assessed
 		reason     string
 		categories []string
 		status     person.Status
@@ -78,7 +78,7 @@ func TestForgottenPersonKeepsOnlyAnAnonymousHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Name() != "" || p.BirthDate() != (identity.Date{}) || p.Gender() != "" ||
+	if p.Name() != "" || p.BirthDate() != (domainkit.Date{}) || p.Gender() != "" ||
 		p.Sensitive() != (person.Sensitive{}) || p.IDNumberIndex() != "" {
 		t.Errorf("personal data survives forgetting: %q %v %q %+v %q", p.Name(), p.BirthDate(), p.Gender(), p.Sensitive(), p.IDNumberIndex())
 	}
@@ -133,7 +133,7 @@ func TestEventsHaveStableWireNames(t *testing.T) {
 func TestEventsRoundTripThroughJSON(t *testing.T) {
 	t.Parallel()
 	for _, e := range append(slices.Clone(history),
-		person.MonthlyFileUpdated{PersonID: pid, Month: identity.Month{Year: 2025, Month: 5}, LivingSituation: "s", Amendment: true}) {
+		person.MonthlyFileUpdated{PersonID: pid, Month: domainkit.Month{Year: 2025, Month: 5}, LivingSituation: "s", Amendment: true}) {
 		b, err := json.Marshal(e)
 		if err != nil {
 			t.Fatalf("%T: %v", e, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/reference"
+	"github.com/doudi-platform/doudi/services/platform/domainkit"
 )
 
 // Commands carry what the API received, unparsed, so that the domain reports
@@ -51,22 +52,22 @@ func (p *Person) Register(cmd RegisterPerson, ref *reference.Data, seal domain.S
 	if p.id != uuid.Nil {
 		return ErrAlreadyRegistered
 	}
-	today := identity.Today(now)
+	today := domainkit.Today(now)
 	var errs domain.FieldErrors
 	if cmd.PersonID == uuid.Nil {
-		errs.Add("person_id", identity.ErrEmpty)
+		errs.Add("person_id", domainkit.ErrEmpty)
 	}
 	if cmd.HouseholdID == uuid.Nil {
-		errs.Add("household_id", identity.ErrEmpty)
+		errs.Add("household_id", domainkit.ErrEmpty)
 	}
 	if _, ok := ref.Village(cmd.Village); !ok {
 		errs.Add("village", reference.ErrUnknownVillage)
 	}
-	name, err := identity.ParseName(cmd.Name)
+	name, err := domainkit.ParseName(cmd.Name)
 	errs.Add("name", err)
 	gender, genderErr := identity.ParseGender(cmd.Gender)
 	errs.Add("gender", genderErr)
-	birth, birthErr := identity.ParsePastDate(cmd.BirthDate, today)
+	birth, birthErr := domainkit.ParsePastDate(cmd.BirthDate, today)
 	errs.Add("birth_date", birthErr)
 	id, err := identity.ParseIDNumber(cmd.IDNumber, today)
 	errs.Add("id_number", err)
@@ -77,9 +78,9 @@ func (p *Person) Register(cmd RegisterPerson, ref *reference.Data, seal domain.S
 	}
 	phone, err := optionalMobile(cmd.Phone)
 	errs.Add("phone", err)
-	address, err := identity.Text(cmd.Address, identity.MaxAddress, false, false)
+	address, err := domainkit.Text(cmd.Address, domainkit.MaxAddress, false, false)
 	errs.Add("address", err)
-	notes, err := identity.Text(cmd.HealthNotes, identity.MaxNotes, false, true)
+	notes, err := domainkit.Text(cmd.HealthNotes, domainkit.MaxNotes, false, true)
 	errs.Add("health_notes", err)
 	rel, err := parseRelationship(cmd.Relationship)
 	errs.Add("relationship", err)
@@ -94,7 +95,7 @@ func (p *Person) Register(cmd RegisterPerson, ref *reference.Data, seal domain.S
 			errs.Add(field, ErrListedTwice)
 		}
 	}
-	registeredOn, err := identity.EffectiveDate(cmd.RegisteredOn, today)
+	registeredOn, err := domainkit.EffectiveDate(cmd.RegisteredOn, today)
 	errs.Add("registered_on", err)
 	if err == nil && birthErr == nil && registeredOn.Before(birth) {
 		errs.Add("registered_on", ErrBeforeBirth)
@@ -103,15 +104,15 @@ func (p *Person) Register(cmd RegisterPerson, ref *reference.Data, seal domain.S
 		return err
 	}
 
-	s := sealer{to: seal}
+	s := domainkit.Seals{To: seal}
 	sensitive := Sensitive{
-		IDNumber:    s.seal("id_number", string(id)),
-		Phone:       s.seal("phone", string(phone)),
-		Address:     s.seal("address", address),
-		HealthNotes: s.seal("health_notes", notes),
+		IDNumber:    s.Seal("id_number", string(id)),
+		Phone:       s.Seal("phone", string(phone)),
+		Address:     s.Seal("address", address),
+		HealthNotes: s.Seal("health_notes", notes),
 	}
-	if s.err != nil {
-		return s.err
+	if s.Err != nil {
+		return s.Err
 	}
 	p.record(Registered{
 		PersonID:      cmd.PersonID,
@@ -145,15 +146,15 @@ func (p *Person) ChangeContactDetails(cmd ChangeContactDetails, seal domain.Seal
 	var errs domain.FieldErrors
 	phone, err := optionalMobile(cmd.Phone)
 	errs.Add("phone", err)
-	address, err := identity.Text(cmd.Address, identity.MaxAddress, false, false)
+	address, err := domainkit.Text(cmd.Address, domainkit.MaxAddress, false, false)
 	errs.Add("address", err)
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	s := sealer{to: seal}
-	e := ContactDetailsChanged{PersonID: p.id, Phone: s.seal("phone", string(phone)), Address: s.seal("address", address)}
-	if s.err != nil {
-		return s.err
+	s := domainkit.Seals{To: seal}
+	e := ContactDetailsChanged{PersonID: p.id, Phone: s.Seal("phone", string(phone)), Address: s.Seal("address", address)}
+	if s.Err != nil {
+		return s.Err
 	}
 	p.record(e)
 	return nil
@@ -164,14 +165,14 @@ func (p *Person) ChangeHealthNotes(notes string, seal domain.Sealer) error {
 	if err := p.mustBeActive(); err != nil {
 		return err
 	}
-	notes, err := identity.Text(notes, identity.MaxNotes, false, true)
+	notes, err := domainkit.Text(notes, domainkit.MaxNotes, false, true)
 	if err != nil {
-		return domain.FieldErrors{domain.NewFieldError("health_notes", err)}
+		return domainkit.Invalid("health_notes", err)
 	}
-	s := sealer{to: seal}
-	e := HealthNotesChanged{PersonID: p.id, HealthNotes: s.seal("health_notes", notes)}
-	if s.err != nil {
-		return s.err
+	s := domainkit.Seals{To: seal}
+	e := HealthNotesChanged{PersonID: p.id, HealthNotes: s.Seal("health_notes", notes)}
+	if s.Err != nil {
+		return s.Err
 	}
 	p.record(e)
 	return nil
@@ -192,14 +193,14 @@ func (p *Person) MoveHousehold(cmd MoveHousehold, ref *reference.Data, now time.
 	}
 	var errs domain.FieldErrors
 	if cmd.HouseholdID == uuid.Nil {
-		errs.Add("household_id", identity.ErrEmpty)
+		errs.Add("household_id", domainkit.ErrEmpty)
 	}
 	if _, ok := ref.Village(cmd.Village); !ok {
 		errs.Add("village", reference.ErrUnknownVillage)
 	}
 	rel, err := parseRelationship(cmd.Relationship)
 	errs.Add("relationship", err)
-	on, err := identity.EffectiveDate(cmd.EffectiveOn, identity.Today(now))
+	on, err := domainkit.EffectiveDate(cmd.EffectiveOn, domainkit.Today(now))
 	errs.Add("effective_on", err)
 	if err := errs.Err(); err != nil {
 		return err
@@ -251,20 +252,20 @@ func (p *Person) RemoveCategory(cmd ChangeCategory, ref *reference.Data, now tim
 	return nil
 }
 
-func (p *Person) checkCategoryChange(cmd ChangeCategory, ref *reference.Data, now time.Time) (string, identity.Date, string, error) {
+func (p *Person) checkCategoryChange(cmd ChangeCategory, ref *reference.Data, now time.Time) (string, domainkit.Date, string, error) {
 	if err := p.mustBeActive(); err != nil {
-		return "", identity.Date{}, "", err
+		return "", domainkit.Date{}, "", err
 	}
 	var errs domain.FieldErrors
 	if _, ok := ref.Category(cmd.Category); !ok {
 		errs.Add("category", reference.ErrUnknownCategory)
 	}
-	on, err := identity.EffectiveDate(cmd.EffectiveOn, identity.Today(now))
+	on, err := domainkit.EffectiveDate(cmd.EffectiveOn, domainkit.Today(now))
 	errs.Add("effective_on", err)
 	if last, ok := p.lastCategoryChange(cmd.Category); ok && err == nil && on.Before(last.EffectiveOn) {
 		errs.Add("effective_on", fmt.Errorf("%w (the category's last change, %s)", ErrOutOfOrder, last.EffectiveOn))
 	}
-	letter, err := identity.Text(cmd.Reference, identity.MaxShort, false, false)
+	letter, err := domainkit.Text(cmd.Reference, domainkit.MaxShort, false, false)
 	errs.Add("reference", err)
 	return cmd.Category, on, letter, errs.Err()
 }
@@ -285,22 +286,22 @@ func (p *Person) AssessTier(cmd AssessTier, now time.Time) error {
 		return err
 	}
 	var errs domain.FieldErrors
-	tier, err := identity.ParseTier(cmd.Tier)
+	tier, err := domainkit.ParseTier(cmd.Tier)
 	errs.Add("tier", err)
-	reason, err := identity.Text(cmd.Reason, identity.MaxReason, true, true)
+	reason, err := domainkit.Text(cmd.Reason, domainkit.MaxReason, true, true)
 	errs.Add("reason", err)
 	if len(cmd.RiskFactors) > 20 {
 		errs.Add("risk_factors", ErrTooManyRiskFactors)
 	}
 	var risks []string
 	for i, r := range cmd.RiskFactors {
-		r, err := identity.Text(r, identity.MaxShort, true, false)
+		r, err := domainkit.Text(r, domainkit.MaxShort, true, false)
 		errs.Add("risk_factors["+strconv.Itoa(i)+"]", err)
 		risks = append(risks, r)
 	}
-	assessor, err := identity.Text(cmd.AssessedBy, identity.MaxShort, true, false)
+	assessor, err := domainkit.Text(cmd.AssessedBy, domainkit.MaxShort, true, false)
 	errs.Add("assessed_by", err)
-	on, err := identity.EffectiveDate(cmd.EffectiveOn, identity.Today(now))
+	on, err := domainkit.EffectiveDate(cmd.EffectiveOn, domainkit.Today(now))
 	errs.Add("effective_on", err)
 	previous, assessed := p.Tier()
 	switch {
@@ -342,18 +343,18 @@ func (p *Person) RecordMonthlyFile(cmd RecordMonthlyFile, seal domain.Sealer, no
 		return err
 	}
 	var errs domain.FieldErrors
-	month, err := identity.ParseMonth(cmd.Month, identity.Today(now))
+	month, err := domainkit.ParsePastMonth(cmd.Month, domainkit.Today(now))
 	errs.Add("month", err)
 	if err == nil && month.Before(p.registeredOn.YearMonth()) {
 		errs.Add("month", ErrBeforeRegistration)
 	}
-	living, err := identity.Text(cmd.LivingSituation, identity.MaxNotes, true, true)
+	living, err := domainkit.Text(cmd.LivingSituation, domainkit.MaxNotes, true, true)
 	errs.Add("living_situation", err)
-	needs, err := identity.Text(cmd.Needs, identity.MaxNotes, false, true)
+	needs, err := domainkit.Text(cmd.Needs, domainkit.MaxNotes, false, true)
 	errs.Add("needs", err)
-	risks, err := identity.Text(cmd.Risks, identity.MaxNotes, false, true)
+	risks, err := domainkit.Text(cmd.Risks, domainkit.MaxNotes, false, true)
 	errs.Add("risks", err)
-	help, err := identity.Text(cmd.HelpReceived, identity.MaxNotes, false, true)
+	help, err := domainkit.Text(cmd.HelpReceived, domainkit.MaxNotes, false, true)
 	errs.Add("help_received", err)
 	if err := errs.Err(); err != nil {
 		return err
@@ -364,18 +365,18 @@ func (p *Person) RecordMonthlyFile(cmd RecordMonthlyFile, seal domain.Sealer, no
 	case !filed && cmd.Amendment:
 		return fmt.Errorf("%w: %s", ErrNoMonthlyUpdate, month)
 	}
-	s := sealer{to: seal}
+	s := domainkit.Seals{To: seal}
 	e := MonthlyFileUpdated{
 		PersonID:        p.id,
 		Month:           month,
-		LivingSituation: s.seal("living_situation", living),
-		Needs:           s.seal("needs", needs),
-		Risks:           s.seal("risks", risks),
-		HelpReceived:    s.seal("help_received", help),
+		LivingSituation: s.Seal("living_situation", living),
+		Needs:           s.Seal("needs", needs),
+		Risks:           s.Seal("risks", risks),
+		HelpReceived:    s.Seal("help_received", help),
 		Amendment:       cmd.Amendment,
 	}
-	if s.err != nil {
-		return s.err
+	if s.Err != nil {
+		return s.Err
 	}
 	p.record(e)
 	return nil
@@ -388,9 +389,9 @@ func (p *Person) AssignSocialWorker(socialWorker string) error {
 	if err := p.mustBeActive(); err != nil {
 		return err
 	}
-	worker, err := identity.Text(socialWorker, identity.MaxShort, true, false)
+	worker, err := domainkit.Text(socialWorker, domainkit.MaxShort, true, false)
 	if err != nil {
-		return domain.FieldErrors{domain.NewFieldError("social_worker", err)}
+		return domainkit.Invalid("social_worker", err)
 	}
 	if worker == p.socialWorker {
 		return nil
@@ -416,7 +417,7 @@ func (p *Person) Exit(cmd Exit, now time.Time) error {
 	if !slices.Contains([]ExitReason{Deceased, MovedAway, NoLongerEligible, OtherReason}, reason) {
 		errs.Add("reason", ErrExitReason)
 	}
-	note, err := identity.Text(cmd.Note, identity.MaxReason, false, true)
+	note, err := domainkit.Text(cmd.Note, domainkit.MaxReason, false, true)
 	errs.Add("note", err)
 	if err == nil && note == "" && reason == OtherReason {
 		errs.Add("note", ErrNoteRequired)
@@ -425,7 +426,7 @@ func (p *Person) Exit(cmd Exit, now time.Time) error {
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	on, _ := identity.EffectiveDate(cmd.EffectiveOn, identity.Today(now))
+	on, _ := domainkit.EffectiveDate(cmd.EffectiveOn, domainkit.Today(now))
 	p.record(Exited{PersonID: p.id, Reason: reason, EffectiveOn: on, Note: note})
 	return nil
 }
@@ -445,13 +446,13 @@ func (p *Person) Reinstate(cmd Reinstate, now time.Time) error {
 		return ErrPersonNotExited
 	}
 	var errs domain.FieldErrors
-	reason, err := identity.Text(cmd.Reason, identity.MaxReason, true, true)
+	reason, err := domainkit.Text(cmd.Reason, domainkit.MaxReason, true, true)
 	errs.Add("reason", err)
 	errs.Add("effective_on", p.checkStatusDate(cmd.EffectiveOn, now))
 	if err := errs.Err(); err != nil {
 		return err
 	}
-	on, _ := identity.EffectiveDate(cmd.EffectiveOn, identity.Today(now))
+	on, _ := domainkit.EffectiveDate(cmd.EffectiveOn, domainkit.Today(now))
 	p.record(Reinstated{PersonID: p.id, EffectiveOn: on, Reason: reason})
 	return nil
 }
@@ -462,14 +463,14 @@ func (p *Person) Forget(now time.Time) error {
 	if err := p.mustBeRegistered(); err != nil {
 		return err
 	}
-	p.record(Forgotten{PersonID: p.id, On: identity.Today(now)})
+	p.record(Forgotten{PersonID: p.id, On: domainkit.Today(now)})
 	return nil
 }
 
 // checkStatusDate parses a status change's effective date, which must not
 // be before the previous status change.
 func (p *Person) checkStatusDate(s string, now time.Time) error {
-	on, err := identity.EffectiveDate(s, identity.Today(now))
+	on, err := domainkit.EffectiveDate(s, domainkit.Today(now))
 	if err != nil {
 		return err
 	}
@@ -511,21 +512,4 @@ func parseRelationship(s string) (Relationship, error) {
 		return r, nil
 	}
 	return "", ErrRelationship
-}
-
-// sealer seals optional fields in a row and keeps the first error.
-type sealer struct {
-	to  domain.Sealer
-	err error
-}
-
-func (s *sealer) seal(field, plaintext string) domain.Sealed {
-	if plaintext == "" || s.err != nil {
-		return ""
-	}
-	v, err := s.to.Seal(field, plaintext)
-	if err != nil {
-		s.err = fmt.Errorf("seal %s: %w", field, err)
-	}
-	return v
 }

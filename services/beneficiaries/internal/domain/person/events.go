@@ -5,6 +5,7 @@ import (
 
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
+	"github.com/doudi-platform/doudi/services/platform/domainkit"
 )
 
 // Wire names of the person events, "<service>.<aggregate>.<event>": stable
@@ -64,10 +65,10 @@ type Registered struct {
 	Village      string          `json:"village"`
 	Name         string          `json:"name"`
 	Gender       identity.Gender `json:"gender"`
-	BirthDate    identity.Date   `json:"birth_date"`
+	BirthDate    domainkit.Date  `json:"birth_date"`
 	Relationship Relationship    `json:"relationship"` // to the head of the household
 	Categories   []string        `json:"categories"`   // held from RegisteredOn
-	RegisteredOn identity.Date   `json:"registered_on"`
+	RegisteredOn domainkit.Date  `json:"registered_on"`
 	Sensitive    Sensitive       `json:"sensitive"`
 	// IDNumberIndex is the blind index of the ID number, for finding
 	// duplicates without decrypting anything.
@@ -91,42 +92,42 @@ type HealthNotesChanged struct {
 // MovedHousehold: the person now belongs to another household, possibly in
 // another village.
 type MovedHousehold struct {
-	PersonID      uuid.UUID     `json:"person_id"`
-	FromHousehold uuid.UUID     `json:"from_household_id"`
-	ToHousehold   uuid.UUID     `json:"to_household_id"`
-	Village       string        `json:"village"`
-	Relationship  Relationship  `json:"relationship"`
-	EffectiveOn   identity.Date `json:"effective_on"`
+	PersonID      uuid.UUID      `json:"person_id"`
+	FromHousehold uuid.UUID      `json:"from_household_id"`
+	ToHousehold   uuid.UUID      `json:"to_household_id"`
+	Village       string         `json:"village"`
+	Relationship  Relationship   `json:"relationship"`
+	EffectiveOn   domainkit.Date `json:"effective_on"`
 }
 
 // CategoryAdded: the person is in a category from EffectiveOn, e.g. on the
 // strength of an approval letter (Reference).
 type CategoryAdded struct {
-	PersonID    uuid.UUID     `json:"person_id"`
-	Category    string        `json:"category"`
-	EffectiveOn identity.Date `json:"effective_on"`
-	Reference   string        `json:"reference,omitempty"`
+	PersonID    uuid.UUID      `json:"person_id"`
+	Category    string         `json:"category"`
+	EffectiveOn domainkit.Date `json:"effective_on"`
+	Reference   string         `json:"reference,omitempty"`
 }
 
 // CategoryRemoved: the person is no longer in a category from EffectiveOn.
 type CategoryRemoved struct {
-	PersonID    uuid.UUID     `json:"person_id"`
-	Category    string        `json:"category"`
-	EffectiveOn identity.Date `json:"effective_on"`
-	Reference   string        `json:"reference,omitempty"`
+	PersonID    uuid.UUID      `json:"person_id"`
+	Category    string         `json:"category"`
+	EffectiveOn domainkit.Date `json:"effective_on"`
+	Reference   string         `json:"reference,omitempty"`
 }
 
 // TierAssessed: a social worker put the person in a follow-up tier from
 // EffectiveOn, for a reason. PreviousTier is 0 for a first assessment, so
 // that subscribers see a change without keeping state.
 type TierAssessed struct {
-	PersonID     uuid.UUID     `json:"person_id"`
-	Tier         identity.Tier `json:"tier"`
-	PreviousTier identity.Tier `json:"previous_tier,omitempty"`
-	Reason       string        `json:"reason"`
-	RiskFactors  []string      `json:"risk_factors,omitempty"`
-	AssessedBy   string        `json:"assessed_by"`
-	EffectiveOn  identity.Date `json:"effective_on"`
+	PersonID     uuid.UUID      `json:"person_id"`
+	Tier         domainkit.Tier `json:"tier"`
+	PreviousTier domainkit.Tier `json:"previous_tier,omitempty"`
+	Reason       string         `json:"reason"`
+	RiskFactors  []string       `json:"risk_factors,omitempty"`
+	AssessedBy   string         `json:"assessed_by"`
+	EffectiveOn  domainkit.Date `json:"effective_on"`
 }
 
 // MonthlyFileUpdated: the person's file for a month (每月一人一档). The
@@ -134,13 +135,13 @@ type TierAssessed struct {
 // health and family circumstances. Amendment marks a correction of the
 // month's earlier update, which it replaces.
 type MonthlyFileUpdated struct {
-	PersonID        uuid.UUID      `json:"person_id"`
-	Month           identity.Month `json:"month"`
-	LivingSituation domain.Sealed  `json:"living_situation"`
-	Needs           domain.Sealed  `json:"needs,omitempty"`
-	Risks           domain.Sealed  `json:"risks,omitempty"`
-	HelpReceived    domain.Sealed  `json:"help_received,omitempty"`
-	Amendment       bool           `json:"amendment,omitempty"`
+	PersonID        uuid.UUID       `json:"person_id"`
+	Month           domainkit.Month `json:"month"`
+	LivingSituation domain.Sealed   `json:"living_situation"`
+	Needs           domain.Sealed   `json:"needs,omitempty"`
+	Risks           domain.Sealed   `json:"risks,omitempty"`
+	HelpReceived    domain.Sealed   `json:"help_received,omitempty"`
+	Amendment       bool            `json:"amendment,omitempty"`
 }
 
 // SocialWorkerAssigned: a social worker (a staff id) follows the person up.
@@ -152,24 +153,24 @@ type SocialWorkerAssigned struct {
 
 // Exited: the person left the register from EffectiveOn.
 type Exited struct {
-	PersonID    uuid.UUID     `json:"person_id"`
-	Reason      ExitReason    `json:"reason"`
-	EffectiveOn identity.Date `json:"effective_on"`
-	Note        string        `json:"note,omitempty"`
+	PersonID    uuid.UUID      `json:"person_id"`
+	Reason      ExitReason     `json:"reason"`
+	EffectiveOn domainkit.Date `json:"effective_on"`
+	Note        string         `json:"note,omitempty"`
 }
 
 // Reinstated: an exited person is back on the register from EffectiveOn.
 type Reinstated struct {
-	PersonID    uuid.UUID     `json:"person_id"`
-	EffectiveOn identity.Date `json:"effective_on"`
-	Reason      string        `json:"reason"`
+	PersonID    uuid.UUID      `json:"person_id"`
+	EffectiveOn domainkit.Date `json:"effective_on"`
+	Reason      string         `json:"reason"`
 }
 
 // Forgotten: the person's personal data was erased (the app layer destroys
 // the data key); the record stays as an anonymous history.
 type Forgotten struct {
-	PersonID uuid.UUID     `json:"person_id"`
-	On       identity.Date `json:"on"`
+	PersonID uuid.UUID      `json:"person_id"`
+	On       domainkit.Date `json:"on"`
 }
 
 func (Registered) EventType() string            { return TypeRegistered }

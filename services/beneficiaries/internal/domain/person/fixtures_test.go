@@ -11,6 +11,7 @@ import (
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/person"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/reference"
+	"github.com/doudi-platform/doudi/services/platform/domainkit"
 	"github.com/doudi-platform/doudi/services/platform/scenario"
 )
 
@@ -84,8 +85,8 @@ var (
 
 func validID(first17 string) string { return first17 + string(identity.IDCheckChar(first17)) }
 
-func date(s string) identity.Date {
-	d, err := identity.ParseDate(s)
+func date(s string) domainkit.Date {
+	d, err := domainkit.ParseDate(s)
 	if err != nil {
 		panic(err)
 	}

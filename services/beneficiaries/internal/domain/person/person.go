@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
+	"github.com/doudi-platform/doudi/services/platform/domainkit"
 )
 
 // Status is where a person stands on the register.
@@ -58,24 +59,24 @@ const (
 
 // Assessment is one tier assessment.
 type Assessment struct {
-	Tier        identity.Tier
+	Tier        domainkit.Tier
 	Reason      string
 	RiskFactors []string
 	AssessedBy  string
-	EffectiveOn identity.Date
+	EffectiveOn domainkit.Date
 }
 
 // StatusChange is one change of status.
 type StatusChange struct {
 	Status      Status
-	EffectiveOn identity.Date
+	EffectiveOn domainkit.Date
 }
 
 // CategoryChange is one change of one category.
 type CategoryChange struct {
 	Category    string
 	Added       bool // false: removed
-	EffectiveOn identity.Date
+	EffectiveOn domainkit.Date
 	Reference   string
 }
 
@@ -87,9 +88,9 @@ type Person struct {
 	village       string
 	name          string
 	gender        identity.Gender
-	birthDate     identity.Date
+	birthDate     domainkit.Date
 	relationship  Relationship
-	registeredOn  identity.Date
+	registeredOn  domainkit.Date
 	sensitive     Sensitive
 	idNumberIndex string
 	socialWorker  string
@@ -99,7 +100,7 @@ type Person struct {
 	statuses    []StatusChange
 	tiers       []Assessment
 	categories  []CategoryChange
-	monthsFiled map[identity.Month]bool
+	monthsFiled map[domainkit.Month]bool
 
 	version     int64
 	uncommitted []Event
@@ -150,7 +151,7 @@ func (p *Person) when(e Event) error {
 		for _, c := range e.Categories {
 			p.categories = append(p.categories, CategoryChange{Category: c, Added: true, EffectiveOn: e.RegisteredOn})
 		}
-		p.monthsFiled = map[identity.Month]bool{}
+		p.monthsFiled = map[domainkit.Month]bool{}
 	case ContactDetailsChanged:
 		p.sensitive.Phone, p.sensitive.Address = e.Phone, e.Address
 	case HealthNotesChanged:
@@ -183,7 +184,7 @@ func (p *Person) when(e Event) error {
 // forget drops what identifies the person from the state. What remains —
 // dates, codes, tiers — is the anonymous history the station's figures need.
 func (p *Person) forget() {
-	p.name, p.gender, p.birthDate = "", "", identity.Date{}
+	p.name, p.gender, p.birthDate = "", "", domainkit.Date{}
 	p.sensitive, p.idNumberIndex = Sensitive{}, ""
 	for i := range p.tiers {
 		p.tiers[i].Reason, p.tiers[i].RiskFactors = "", nil
@@ -212,13 +213,13 @@ func (p *Person) Name() string { return p.name }
 func (p *Person) Gender() identity.Gender { return p.gender }
 
 // BirthDate is the person's birth date (zero once forgotten).
-func (p *Person) BirthDate() identity.Date { return p.birthDate }
+func (p *Person) BirthDate() domainkit.Date { return p.birthDate }
 
 // Relationship is the person's relationship to the head of their household.
 func (p *Person) Relationship() Relationship { return p.relationship }
 
 // RegisteredOn is the date the person entered the register.
-func (p *Person) RegisteredOn() identity.Date { return p.registeredOn }
+func (p *Person) RegisteredOn() domainkit.Date { return p.registeredOn }
 
 // Sensitive is the person's sealed sensitive data (empty once forgotten).
 func (p *Person) Sensitive() Sensitive { return p.sensitive }
@@ -249,11 +250,11 @@ func (p *Person) Tier() (Assessment, bool) {
 func (p *Person) Categories() []string { return p.categoriesOn(nil) }
 
 // HasMonthlyFile reports whether the month's file has been updated.
-func (p *Person) HasMonthlyFile(m identity.Month) bool { return p.monthsFiled[m] }
+func (p *Person) HasMonthlyFile(m domainkit.Month) bool { return p.monthsFiled[m] }
 
 // TierOn is the assessment in effect on date d: the latest one effective on
 // or before d. False if the person had not been assessed by then.
-func (p *Person) TierOn(d identity.Date) (Assessment, bool) {
+func (p *Person) TierOn(d domainkit.Date) (Assessment, bool) {
 	for i := len(p.tiers) - 1; i >= 0; i-- {
 		if !p.tiers[i].EffectiveOn.After(d) {
 			return p.tiers[i], true
@@ -263,7 +264,7 @@ func (p *Person) TierOn(d identity.Date) (Assessment, bool) {
 }
 
 // StatusOn is the person's status on date d (StatusNone before registration).
-func (p *Person) StatusOn(d identity.Date) Status {
+func (p *Person) StatusOn(d domainkit.Date) Status {
 	for i := len(p.statuses) - 1; i >= 0; i-- {
 		if !p.statuses[i].EffectiveOn.After(d) {
 			return p.statuses[i].Status
@@ -273,9 +274,9 @@ func (p *Person) StatusOn(d identity.Date) Status {
 }
 
 // CategoriesOn are the codes of the categories the person was in on date d, sorted.
-func (p *Person) CategoriesOn(d identity.Date) []string { return p.categoriesOn(&d) }
+func (p *Person) CategoriesOn(d domainkit.Date) []string { return p.categoriesOn(&d) }
 
-func (p *Person) categoriesOn(d *identity.Date) []string {
+func (p *Person) categoriesOn(d *domainkit.Date) []string {
 	held := map[string]bool{}
 	for _, c := range p.categories {
 		if d == nil || !c.EffectiveOn.After(*d) {

@@ -9,6 +9,7 @@ import (
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/domaintest"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/person"
+	"github.com/doudi-platform/doudi/services/platform/domainkit"
 )
 
 func field(name string) error { return &domain.FieldError{Field: name} }
@@ -341,7 +342,7 @@ func TestRecordMonthlyFile(t *testing.T) {
 	}
 	may := person.MonthlyFileUpdated{
 		PersonID:        pid,
-		Month:           identity.Month{Year: 2025, Month: 5},
+		Month:           domainkit.Month{Year: 2025, Month: 5},
 		LivingSituation: domaintest.Sealed("living_situation", "独居，生活能自理"),
 		Needs:           domaintest.Sealed("needs", "助餐"),
 		Risks:           domaintest.Sealed("risks", "夏季高温"),
@@ -356,7 +357,7 @@ func TestRecordMonthlyFile(t *testing.T) {
 			When: record(func(c *person.RecordMonthlyFile) {
 				c.Month, c.Needs, c.Risks, c.HelpReceived = "2025-06", "", "", ""
 			}),
-			Then: []person.Event{person.MonthlyFileUpdated{PersonID: pid, Month: identity.Month{Year: 2025, Month: 6},
+			Then: []person.Event{person.MonthlyFileUpdated{PersonID: pid, Month: domainkit.Month{Year: 2025, Month: 6},
 				LivingSituation: domaintest.Sealed("living_situation", "独居，生活能自理")}},
 		},
 		"second update of the month": {

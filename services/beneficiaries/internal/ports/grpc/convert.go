@@ -18,6 +18,7 @@ import (
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/person"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/reference"
+	"github.com/doudi-platform/doudi/services/platform/domainkit"
 )
 
 // Caller identity travels in gRPC metadata. The gateway authenticates the
@@ -39,7 +40,7 @@ func callerFrom(md metadata.MD, requestID string) (app.Caller, error) {
 	if len(requestID) > maxRequestID {
 		return app.Caller{}, badRequest("request_id", fmt.Sprintf("is longer than %d characters", maxRequestID))
 	}
-	if _, err := identity.Text(requestID, maxRequestID, false, false); err != nil {
+	if _, err := domainkit.Text(requestID, maxRequestID, false, false); err != nil {
 		return app.Caller{}, badRequest("request_id", err.Error())
 	}
 	c := app.Caller{RequestID: requestID}
