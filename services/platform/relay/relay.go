@@ -261,6 +261,23 @@ func (r *Relay) lead(ctx context.Context, lock *leader.Lock) error {
 			if ctx.Err() != nil {
 				return nil
 			}
+			// Keep the acknowledged prefix: the retry then starts at the
+			// first failed event, which carries no chain expectation. (If it
+			// named an event acknowledged as a duplicate, and anything else had
+			// been stored meanwhile — a republish — it could never match.)
+			if k := inflight.acked; k > 0 {
+				prefix := eventstore.Cursor{TxID: batch[k-1].TxID, Position: batch[k-1].Position}
+				saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+				serr := saveCursor(saveCtx, conn, r.opts.Name, prefix)
+				cancel()
+				if serr != nil {
+					return serr
+				}
+				cursor = prefix
+				r.cursor.Store(int64(prefix.Position))
+				r.published.Add(int64(k))
+				r.publishedCounter.Add(ctx, int64(k), r.attrs)
+			}
 			r.errorsTotal.Add(1)
 			r.errorsCounter.Add(ctx, 1, r.attrs)
 			r.log.Warn("relay publish failed; retrying the batch", "events", len(batch), "err", err)
@@ -488,6 +505,9 @@ type inflight struct {
 	batch   []eventstore.Recorded
 	futures []jetstream.PubAckFuture
 	sendErr error
+	// acked counts the batch's leading events that were acknowledged before
+	// the first failure: those are in the stream, in order.
+	acked int
 }
 
 // send publishes batch asynchronously, stopping at the first failure.
@@ -547,6 +567,9 @@ func (f *inflight) wait(ctx context.Context) (int64, error) {
 		case ack := <-paf.Ok():
 			if ack.Duplicate {
 				dups++
+			}
+			if ackErr == nil {
+				f.acked = i + 1
 			}
 		case err := <-paf.Err():
 			if ackErr == nil {

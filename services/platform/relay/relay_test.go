@@ -378,3 +378,33 @@ func TestLeaderConnectionLoss(t *testing.T) {
 		t.Errorf("status %+v, %v; want leading again after an error", s, err)
 	}
 }
+
+// Something else stored a message in the stream (an operator's republish)
+// between a crashed batch and its retry. The retry's events that were
+// already stored are acknowledged as duplicates; the first new event must
+// not expect one of them as the stream's last message, or the relay would
+// be refused for ever.
+func TestRetryAfterAStrayMessageIsNotStuck(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	appendTo(t, e.store, "person-a", 3)
+	opts := relay.Options{}
+	relay.SetAfterPublish(&opts, func(int) error { return errCrash })
+	first := startRelay(t, e.store, e.js, opts)
+	select {
+	case err := <-first.done:
+		first.done <- err
+	case <-time.After(10 * time.Second):
+		t.Fatal("the relay did not reach the hook")
+	}
+	if _, err := e.js.Publish(ctx, "doudi."+service+".shitan.note.stray.x-1", []byte(`{}`), jetstream.WithMsgID("stray-1")); err != nil {
+		t.Fatal(err)
+	}
+	appendTo(t, e.store, "person-a", 2)
+
+	startRelay(t, e.store, e.js, relay.Options{})
+	waitDrained(t, e.pool, relay.DefaultName, 10*time.Second)
+	if n := streamMsgs(t, e.js, service); n != 6 {
+		t.Fatalf("stream holds %d messages, want the 5 events once and the stray one", n)
+	}
+}
