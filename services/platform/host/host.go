@@ -135,6 +135,12 @@ func Start(ctx context.Context, cfg Config, registry *eventstore.Registry) (_ *H
 	}
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	// The client retries its first connection in the background and has no
+	// reconnect buffer, so wait for it rather than fail the stream request
+	// with "outbound buffer limit exceeded" while the broker is starting.
+	if err = waitConnected(sctx, h.NATS); err != nil {
+		return nil, fmt.Errorf("host: NATS at %s: %w", cfg.NATSURL, err)
+	}
 	if _, err = wire.EnsureStream(sctx, h.JetStream, cfg.ServiceName, cfg.StreamReplicas, cfg.StreamDuplicateWindow); err != nil {
 		return nil, fmt.Errorf("host: JetStream stream for %s at %s: %w", cfg.ServiceName, cfg.NATSURL, err)
 	}
@@ -175,6 +181,20 @@ func (h *Host) AddProjection(p projection.Projection, opts projection.Options) (
 // Run serves until ctx ends or a signal arrives, then shuts down gracefully.
 func (h *Host) Run(ctx context.Context) error {
 	return h.Service.Run(ctx)
+}
+
+// waitConnected waits until nc is connected or ctx ends.
+func waitConnected(ctx context.Context, nc *nats.Conn) error {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for !nc.IsConnected() {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("not reachable (%w); is nats-server -js running?", ctx.Err())
+		case <-tick.C:
+		}
+	}
+	return nil
 }
 
 // OpenPool connects to the database in databaseURL, creating it first when

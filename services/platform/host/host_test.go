@@ -201,3 +201,38 @@ func TestStartFailsCleanlyWhenPostgresIsUnreachable(t *testing.T) {
 		t.Fatalf("Start = %v, %v; want no host and an error naming PostgreSQL", h, err)
 	}
 }
+
+// Services and the broker start together (scripts/dev.sh, a cluster coming
+// up): a service that starts first waits for NATS instead of failing.
+func TestStartWaitsForABrokerThatIsStillStarting(t *testing.T) {
+	srv := natstest.Start(t)
+	srv.Stop()
+	cfg := testConfig(t, srv.URL())
+	type result struct {
+		h   *host.Host
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		h, err := host.Start(context.Background(), cfg, eventstore.NewRegistry())
+		done <- result{h, err}
+	}()
+	// Start the broker only once the service is past its database set-up,
+	// that is, when it is about to connect to NATS or already trying.
+	db := pgtest.Connect(t, cfg.DatabaseURL)
+	waitFor(t, "the service's migrations", func() bool {
+		var ok bool
+		return db.QueryRow(context.Background(), `SELECT to_regclass('relay_cursor') IS NOT NULL`).Scan(&ok) == nil && ok
+	})
+	srv.Restart()
+	select {
+	case r := <-done:
+		if r.err != nil {
+			t.Fatalf("Start with a late broker: %v", r.err)
+		}
+		r.h.NATS.Close()
+		r.h.Pool.Close()
+	case <-time.After(30 * time.Second):
+		t.Fatal("Start did not return after the broker came up")
+	}
+}
