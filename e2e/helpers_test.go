@@ -175,22 +175,6 @@ func newPerson(t testing.TB, household string) response {
 	return r
 }
 
-// eventually retries check until it returns nil or the deadline passes.
-func eventually(t testing.TB, within time.Duration, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %v", within, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // caseload lists the monitoring caseload for the query (without page
 // parameters), every page, reading after the write with token.
 func caseload(t testing.TB, query, token string) []map[string]any {

@@ -26,6 +26,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/doudi-platform/doudi/services/platform/eventually"
 )
 
 // The machine's servers, unless DATABASE_URL / NATS_URL say otherwise.
@@ -389,10 +391,9 @@ func (p *proc) kill() {
 
 // waitReady polls /readyz until it answers 200.
 func (p *proc) waitReady(within time.Duration) error {
-	deadline := time.Now().Add(within)
 	client := &http.Client{Timeout: 2 * time.Second}
-	last := ""
-	for {
+	var exited bool
+	err := eventually.Wait(within, func() error {
 		res, err := client.Get("http://" + p.httpAddr + "/readyz")
 		if err == nil {
 			var body bytes.Buffer
@@ -401,18 +402,21 @@ func (p *proc) waitReady(within time.Duration) error {
 			if res.StatusCode == http.StatusOK {
 				return nil
 			}
-			last = fmt.Sprintf("%d %s", res.StatusCode, body.String())
-		} else {
-			last = err.Error()
+			err = fmt.Errorf("%d %s", res.StatusCode, body.String())
 		}
 		if !p.running() {
-			return fmt.Errorf("%s exited before it was ready (%v); log:\n%s", p.name, p.err, p.tail(40))
+			exited = true
+			return nil // stop waiting: it will never be ready
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not ready at %s within %s (last: %s); log:\n%s", p.name, p.httpAddr, within, last, p.tail(40))
-		}
-		time.Sleep(50 * time.Millisecond)
+		return err
+	})
+	if exited {
+		return fmt.Errorf("%s exited before it was ready (%v); log:\n%s", p.name, p.err, p.tail(40))
 	}
+	if err != nil {
+		return fmt.Errorf("%s not ready at %s within %s (last: %v); log:\n%s", p.name, p.httpAddr, within, err, p.tail(40))
+	}
+	return nil
 }
 
 // logLines counts the JSON log lines with the message msg.
@@ -430,15 +434,22 @@ func (p *proc) logLines(msg string) int {
 
 // waitLog waits until the log has at least n lines with the message msg.
 func (p *proc) waitLog(msg string, n int, within time.Duration) error {
-	deadline := time.Now().Add(within)
-	for p.logLines(msg) < n {
+	var exited bool
+	err := eventually.Wait(within, func() error {
+		if p.logLines(msg) >= n {
+			return nil
+		}
 		if !p.running() {
-			return fmt.Errorf("%s exited (%v) before logging %q; log:\n%s", p.name, p.err, msg, p.tail(40))
+			exited = true
+			return nil
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not log %q within %s; log:\n%s", p.name, msg, within, p.tail(40))
-		}
-		time.Sleep(50 * time.Millisecond)
+		return errors.New("not yet")
+	})
+	if exited {
+		return fmt.Errorf("%s exited (%v) before logging %q; log:\n%s", p.name, p.err, msg, p.tail(40))
+	}
+	if err != nil {
+		return fmt.Errorf("%s did not log %q within %s; log:\n%s", p.name, msg, within, p.tail(40))
 	}
 	return nil
 }

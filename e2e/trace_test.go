@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/doudi-platform/doudi/services/platform/eventually"
 )
 
 // One write's trace runs from the REST call through the service to the
@@ -23,7 +25,7 @@ func TestOneTraceFromRESTToProjection(t *testing.T) {
 	expect(t, r, http.StatusOK)
 
 	var spans map[string][]string
-	eventually(t, 20*time.Second, func() error {
+	eventually.Require(t, 20*time.Second, func() error {
 		spans = pf.otlp.trace(traceID)
 		for _, service := range []string{"gateway", "beneficiaries", "monitoring"} {
 			if len(spans[service]) == 0 {

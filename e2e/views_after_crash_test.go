@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/doudi-platform/doudi/services/platform/eventually"
 )
 
 // burstPerson is what the burst's writes made of one person: what the
@@ -159,7 +161,7 @@ func TestMonitoringKilledMidBurstEndsEqualToRebuild(t *testing.T) {
 	expect(t, r, http.StatusOK)
 	last.tier = last.tier%4 + 1
 	catchUp := time.Now()
-	eventually(t, 75*time.Second, func() error {
+	eventually.Require(t, 75*time.Second, func() error {
 		r, err := do("GET", base+"/monitoring/tierCounts", pf.apiKey, nil, "Doudi-Consistency-Token", r.token())
 		if err != nil {
 			return err
@@ -191,7 +193,7 @@ func TestMonitoringKilledMidBurstEndsEqualToRebuild(t *testing.T) {
 		// AckWait. Report the gap, then require the views to converge.
 		t.Logf("with the last write's token applied, the caseload still differs from what was written for %d of %d persons (redelivery after AckWait pending), e.g. %s",
 			len(missing), len(want), missing[0])
-		eventually(t, 60*time.Second, func() error {
+		eventually.Require(t, 60*time.Second, func() error {
 			if missing := caseloadMismatches(t, want, today); len(missing) > 0 {
 				return fmt.Errorf("the caseload differs from what was written for %d persons: %s", len(missing), strings.Join(missing, "; "))
 			}

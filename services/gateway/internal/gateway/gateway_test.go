@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/doudi-platform/doudi/services/platform/eventually"
 )
 
 // TestGateway runs the REST API against the real beneficiaries service, a
@@ -35,7 +37,7 @@ func TestGateway(t *testing.T) {
 		expect(t, g.call(t, "GET", "/healthz", "", nil), http.StatusOK)
 		// Monitoring is not running here, so the gateway is not ready as a
 		// whole, but its beneficiaries connection must be.
-		eventually(t, 10*time.Second, func() error {
+		eventually.Require(t, 10*time.Second, func() error {
 			var ready struct{ Checks map[string]string }
 			r := g.call(t, "GET", "/readyz", "", nil)
 			_ = json.Unmarshal(r.body, &ready)

@@ -313,19 +313,3 @@ func personBody(i int, household string) map[string]any {
 		"relationshipToHead": "RELATIONSHIP_SELF", "categories": []string{"DIBAO"},
 	}
 }
-
-// eventually retries check until it returns nil or the deadline passes.
-func eventually(t testing.TB, within time.Duration, check func() error) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		err := check()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %v", within, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
