@@ -75,7 +75,15 @@ func (a *App) RegisterHousehold(ctx context.Context, cmd RegisterHousehold) (Hou
 	if err != nil {
 		return HouseholdResult{}, err
 	}
-	return a.householdResult(ctx, cmd.Tenant, id, stream, int64(res.Version))
+	if res.Replayed {
+		return a.householdResult(ctx, cmd.Tenant, id, stream, int64(res.Version))
+	}
+	// Answer from the registered aggregate: reading it back would cost a
+	// round trip for what this call just decided.
+	d := HouseholdDetails{ID: h.ID(), Tenant: h.Tenant(), Village: h.Village(), RegisteredOn: h.RegisteredOn(),
+		Version: int64(res.Version), Times: postgres.Times{Created: res.RecordedAt, Updated: res.RecordedAt},
+		Address: maskText(string(h.Address()))}
+	return HouseholdResult{Household: d, ConsistencyToken: Token(stream, int64(res.Version))}, nil
 }
 
 func (a *App) householdResult(ctx context.Context, tenant string, id uuid.UUID, stream eventstore.StreamID, version int64) (HouseholdResult, error) {

@@ -117,14 +117,19 @@ func wrapAAD(owner uuid.UUID) []byte { return []byte("doudi.data_key." + owner.S
 
 // StoreKey stores c's key unless owner already has one, and returns the
 // stored key's cipher (the existing one for a retried registration).
+//
+// Like Reserve, the key's statement commits without waiting for its WAL
+// flush: the append that uses the key commits synchronously after it, and WAL
+// is flushed in order, so the key is durable before anything sealed with it.
 func (k *Keys) StoreKey(ctx context.Context, c *Cipher) (*Cipher, error) {
 	var wrapped []byte
 	err := k.pool.QueryRow(ctx, `
 		WITH ins AS (
 			INSERT INTO data_keys (owner_id, tenant, wrapped_key) VALUES ($1, $2, $3)
 			ON CONFLICT (owner_id) DO NOTHING RETURNING wrapped_key)
-		SELECT wrapped_key FROM ins UNION ALL SELECT wrapped_key FROM data_keys WHERE owner_id = $1
-		LIMIT 1`, c.owner, c.tenant, k.wrap(c)).Scan(&wrapped)
+		SELECT wrapped_key, set_config('synchronous_commit', 'off', true) FROM ins
+		UNION ALL SELECT wrapped_key, '' FROM data_keys WHERE owner_id = $1
+		LIMIT 1`, c.owner, c.tenant, k.wrap(c)).Scan(&wrapped, nil)
 	if err != nil {
 		return nil, fmt.Errorf("keys: store key of %s: %w", c.owner, err)
 	}
