@@ -31,6 +31,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -133,6 +134,11 @@ type Runner struct {
 
 	initMu sync.Mutex
 	base   string // the schema holding projection_state and parked_events
+	// owner names the database and schema the projection writes to, in its
+	// consumer names: two deployments (a blue/green switch, two stations'
+	// monitoring databases) on one NATS must not share a durable consumer,
+	// or each would get half the events.
+	owner string
 
 	mu       sync.Mutex
 	applied  chan struct{} // closed after each commit, then replaced
@@ -239,8 +245,13 @@ func (r *Runner) ensure(ctx context.Context) error {
 	if err := migrate.Up(ctx, r.pool, "projection", sub); err != nil {
 		return err
 	}
-	if err := r.pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&r.base); err != nil {
+	var database string
+	if err := r.pool.QueryRow(ctx, `SELECT current_schema(), current_database()`).Scan(&r.base, &database); err != nil {
 		return fmt.Errorf("projection %s: %w", r.p.Name, err)
+	}
+	r.owner = consumerToken(database)
+	if r.base != "public" {
+		r.owner += "_" + consumerToken(r.base)
 	}
 	base := r.base
 	err = pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
@@ -282,7 +293,17 @@ func (r *Runner) schemaOf(gen int64) string {
 }
 
 func (r *Runner) consumerName(gen int64, service string) string {
-	return fmt.Sprintf("%s_g%d_%s", r.p.Name, gen, service)
+	return fmt.Sprintf("%s_%s_g%d_%s", r.owner, r.p.Name, gen, service)
+}
+
+// consumerToken keeps what a JetStream consumer name may hold.
+func consumerToken(s string) string {
+	return strings.Map(func(c rune) rune {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' {
+			return c
+		}
+		return '_'
+	}, s)
 }
 
 func (r *Runner) table(name string) string { return pgx.Identifier{r.base, name}.Sanitize() }

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/doudi-platform/doudi/services/platform/pgtest"
 	"github.com/doudi-platform/doudi/services/platform/projection"
 	"github.com/doudi-platform/doudi/services/platform/wire"
 )
@@ -46,7 +47,7 @@ func TestCrashBetweenCommitAndAckAppliesOnce(t *testing.T) {
 	// A new runner gets the unacked batch again and skips it by version.
 	r := newRunner(t, e, c.projection("crash"), opts)
 	background(t, r.Run)
-	cons, err := e.js.Consumer(ctx, wire.StreamName(service), "crash_g1_"+service)
+	cons, err := e.js.Consumer(ctx, wire.StreamName(service), projection.ConsumerName(r, 1, service))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +180,7 @@ func TestRebuildMatchesIncrementalRunAndSwitches(t *testing.T) {
 	if len(dump(t, ctx, e.pool, old)) != 0 {
 		t.Error("the old generation's schema must be dropped")
 	}
-	if _, err := e.js.Consumer(ctx, wire.StreamName(service), "rebuilt_g1_"+service); err == nil {
+	if _, err := e.js.Consumer(ctx, wire.StreamName(service), projection.ConsumerName(r, 1, service)); err == nil {
 		t.Error("the old generation's consumer must be deleted")
 	}
 
@@ -325,7 +326,7 @@ func TestRestartResumesFromDurableConsumer(t *testing.T) {
 	if err := second.WaitFor(ctx, last); err != nil {
 		t.Fatal(err)
 	}
-	cons, err := e.js.Consumer(ctx, wire.StreamName(service), "restart_g1_"+service)
+	cons, err := e.js.Consumer(ctx, wire.StreamName(service), projection.ConsumerName(second, 1, service))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -448,5 +449,37 @@ func TestRebuildWhileWritesContinue(t *testing.T) {
 		if got, n := total(t, ctx, r, e.pool, p); got != w+8*100 || n != 16 {
 			t.Errorf("total of %s = %d over %d events, want %d over 16", p, got, n, w+800)
 		}
+	}
+}
+
+// Two deployments of one projection on one NATS (a blue/green switch, two
+// stations' databases) each see every event: they do not share a durable
+// consumer and split the stream between them.
+func TestTwoDatabasesDoNotShareAConsumer(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	e := newEnv(t)
+	blue, green := &counters{}, &counters{}
+	r1 := newRunner(t, e, blue.projection("twin"), projection.Options{})
+	other := &env{pool: pgtest.NewPool(t), store: e.store, srv: e.srv, js: e.js}
+	r2 := newRunner(t, other, green.projection("twin"), projection.Options{})
+	background(t, r1.Run)
+	background(t, r2.Run)
+
+	var last projection.Token
+	for i := 1; i <= 10; i++ {
+		last = e.credit(t, ctx, "person-twin", i)
+	}
+	for _, r := range []*projection.Runner{r1, r2} {
+		if err := r.WaitFor(ctx, last); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := total(t, ctx, r1, e.pool, "person-twin"); got != 55 {
+		t.Errorf("first deployment total %d, want 55", got)
+	}
+	if got, _ := total(t, ctx, r2, other.pool, "person-twin"); got != 55 {
+		t.Errorf("second deployment total %d, want 55", got)
 	}
 }
