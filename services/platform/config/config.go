@@ -41,6 +41,19 @@ func Load(dst any) error {
 	return LoadFrom(dst, os.LookupEnv)
 }
 
+// WithDefaults returns lookup falling back to defaults for variables that
+// are unset or empty: a service's own defaults for shared variables (its
+// ports, its database) without touching the process environment.
+func WithDefaults(lookup func(string) (string, bool), defaults map[string]string) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		if v, ok := lookup(name); ok && v != "" {
+			return v, true
+		}
+		v, ok := defaults[name]
+		return v, ok
+	}
+}
+
 // LoadFrom is Load with the environment given as a lookup function, so tests
 // can run in parallel without touching the process environment.
 func LoadFrom(dst any, lookup func(string) (string, bool)) error {

@@ -244,3 +244,18 @@ func TestLoadRejectsBadTargets(t *testing.T) {
 		}
 	}
 }
+
+// A service's own defaults for shared variables apply only where the
+// environment gives nothing (an empty value counts as nothing).
+func TestWithDefaults(t *testing.T) {
+	env := map[string]string{"GRPC_ADDR": "0.0.0.0:9000", "HTTP_ADDR": ""}
+	lookup := config.WithDefaults(func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		map[string]string{"GRPC_ADDR": "127.0.0.1:9101", "HTTP_ADDR": "127.0.0.1:8101", "DATABASE_URL": "postgres://x/doudi_beneficiaries"})
+	var c config.Common
+	if err := config.LoadFrom(&c, lookup); err != nil {
+		t.Fatal(err)
+	}
+	if c.GRPCAddr != "0.0.0.0:9000" || c.HTTPAddr != "127.0.0.1:8101" || c.DatabaseURL != "postgres://x/doudi_beneficiaries" {
+		t.Fatalf("config %+v", c)
+	}
+}

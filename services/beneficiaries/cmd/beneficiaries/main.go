@@ -6,6 +6,10 @@
 // has authenticated the API key: x-doudi-actor (the user id) and
 // x-doudi-roles (comma-separated; "sensitive:read" may reveal sensitive
 // fields). Do not expose the gRPC port past the gateway.
+//
+//	beneficiaries [serve]              run the service
+//	beneficiaries republish --from N   publish again every event at or after
+//	                                   position N (after a broker lost data)
 package main
 
 import (
@@ -26,15 +30,11 @@ func main() {
 
 func run() error {
 	// The service's own defaults for the shared variables.
-	for k, v := range map[string]string{
-		"GRPC_ADDR": service.DefaultGRPCAddr, "HTTP_ADDR": service.DefaultHTTPAddr, "DATABASE_URL": service.DefaultDatabaseURL,
-	} {
-		if os.Getenv(k) == "" {
-			os.Setenv(k, v)
-		}
-	}
 	var cfg service.Config
-	if err := config.Load(&cfg); err != nil {
+	err := config.LoadFrom(&cfg, config.WithDefaults(os.LookupEnv, map[string]string{
+		"GRPC_ADDR": service.DefaultGRPCAddr, "HTTP_ADDR": service.DefaultHTTPAddr, "DATABASE_URL": service.DefaultDatabaseURL,
+	}))
+	if err != nil {
 		return err
 	}
 	ctx := context.Background()
@@ -42,5 +42,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	return s.Host.Run(ctx)
+	// No arguments (or "serve") runs the service; "republish --from N"
+	// repairs the JetStream stream from the event store.
+	return s.Host.Main(ctx, os.Args[1:])
 }

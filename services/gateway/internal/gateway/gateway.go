@@ -83,13 +83,7 @@ func (c Config) Validate() error {
 // the gateway's defaults for the shared variables.
 func Load(lookup func(string) (string, bool)) (Config, error) {
 	var cfg Config
-	err := config.LoadFrom(&cfg, func(k string) (string, bool) {
-		if v, ok := lookup(k); ok && v != "" {
-			return v, true
-		}
-		v, ok := Defaults[k]
-		return v, ok
-	})
+	err := config.LoadFrom(&cfg, config.WithDefaults(lookup, Defaults))
 	cfg.ServiceName = Name
 	return cfg, err
 }

@@ -30,15 +30,11 @@ func main() {
 }
 
 func run() error {
-	for k, v := range map[string]string{
-		"GRPC_ADDR": service.DefaultGRPCAddr, "HTTP_ADDR": service.DefaultHTTPAddr, "DATABASE_URL": service.DefaultDatabaseURL,
-	} {
-		if os.Getenv(k) == "" {
-			os.Setenv(k, v)
-		}
-	}
 	var cfg service.Config
-	if err := config.Load(&cfg); err != nil {
+	err := config.LoadFrom(&cfg, config.WithDefaults(os.LookupEnv, map[string]string{
+		"GRPC_ADDR": service.DefaultGRPCAddr, "HTTP_ADDR": service.DefaultHTTPAddr, "DATABASE_URL": service.DefaultDatabaseURL,
+	}))
+	if err != nil {
 		return err
 	}
 	ctx := context.Background()
