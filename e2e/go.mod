@@ -20,6 +20,7 @@ require (
 )
 
 require (
+	github.com/doudi-platform/doudi/services/beneficiaries v0.0.0
 	github.com/grpc-ecosystem/grpc-gateway/v2 v2.29.0 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
@@ -34,3 +35,5 @@ require (
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260817212433-ac3dfec99bb1 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
+
+replace github.com/doudi-platform/doudi/services/beneficiaries => ../services/beneficiaries

@@ -140,6 +140,33 @@ func TestDockerfileParsesAndBuildsAServiceBinary(t *testing.T) {
 			nonroot = strings.HasPrefix(c.User, "nonroot")
 		}
 	}
+	// The build runs in the go.work workspace: every module it lists must be
+	// in the build context, which .dockerignore must not exclude.
+	work, err := os.ReadFile(filepath.Join(root, "go.work"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ignore, _ := os.ReadFile(filepath.Join(root, ".dockerignore"))
+	copiesAll := false
+	for _, cmd := range stages[0].Commands {
+		if c, ok := cmd.(*instructions.CopyCommand); ok && c.From == "" && strings.Join(c.SourcePaths, " ") == "." {
+			copiesAll = true
+		}
+	}
+	if !copiesAll {
+		t.Error("the build stage should COPY the whole workspace (go.work lists every module)")
+	}
+	for _, line := range strings.Split(string(work), "\n") {
+		dir := strings.TrimPrefix(strings.TrimSpace(line), "./")
+		if !strings.HasPrefix(strings.TrimSpace(line), "./") {
+			continue
+		}
+		for _, ig := range strings.Split(string(ignore), "\n") {
+			if ig = strings.TrimSpace(ig); ig != "" && (ig == dir || strings.HasPrefix(dir, ig+"/")) {
+				t.Errorf(".dockerignore excludes %s, a module go.work needs", dir)
+			}
+		}
+	}
 	if !builds || !copiesBinary || !nonroot {
 		t.Errorf("build stage builds the service: %t; runtime copies it from the build stage: %t; runs as nonroot: %t",
 			builds, copiesBinary, nonroot)

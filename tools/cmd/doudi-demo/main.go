@@ -25,6 +25,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/doudi-platform/doudi/services/beneficiaries/residentid"
 )
 
 func main() {
@@ -215,13 +217,7 @@ func idNumber(i int, birth time.Time, male bool) string {
 	if male {
 		seq++
 	}
-	body := fmt.Sprintf("%s%s%03d", areas[i/500%len(areas)], birth.Format("20060102"), seq)
-	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	sum := 0
-	for k, c := range body {
-		sum += int(c-'0') * weights[k]
-	}
-	return body + string("10X98765432"[sum%11])
+	return residentid.Complete(fmt.Sprintf("%s%s%03d", areas[i/500%len(areas)], birth.Format("20060102"), seq))
 }
 
 // phase runs n jobs on workers goroutines, printing progress as it goes.

@@ -17,6 +17,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/doudi-platform/doudi/services/beneficiaries/residentid"
 )
 
 // baseline is DESIGN.md's yardstick for REST writes: "a plain net/http +
@@ -228,7 +230,7 @@ func checkIDNumber(id string, today time.Time) string {
 			return "must be 17 digits and a digit or X"
 		}
 	}
-	if idCheckChar(id[:17]) != id[17] {
+	if residentid.CheckChar(id[:17]) != id[17] {
 		return "check digit is wrong"
 	}
 	if !provinces[id[:2]] {

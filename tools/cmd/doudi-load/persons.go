@@ -6,6 +6,8 @@ import (
 	"math/big"
 	"sync/atomic"
 	"time"
+
+	"github.com/doudi-platform/doudi/services/beneficiaries/residentid"
 )
 
 // The default reference data's category codes (services/beneficiaries).
@@ -69,15 +71,5 @@ func idNumber(area, seq int, birth time.Time, male bool) string {
 		s++
 	}
 	body := fmt.Sprintf("%s%s%03d", areas[area%len(areas)], birth.Format("20060102"), s)
-	return body + string(idCheckChar(body))
-}
-
-var idWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-
-func idCheckChar(first17 string) byte {
-	sum := 0
-	for k := 0; k < 17; k++ {
-		sum += int(first17[k]-'0') * idWeights[k]
-	}
-	return "10X98765432"[sum%11]
+	return residentid.Complete(body)
 }

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/doudi-platform/doudi/services/beneficiaries/residentid"
 	"github.com/doudi-platform/doudi/services/gateway/internal/auth"
 	"github.com/doudi-platform/doudi/services/gateway/internal/gateway"
 	"github.com/doudi-platform/doudi/services/platform/natstest"
@@ -296,12 +297,7 @@ func expectError(t testing.TB, r response, status int, reason string) []string {
 func idNumber(i int) (id, birth string) {
 	d := time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i)
 	first17 := fmt.Sprintf("440183%s%02d1", d.Format("20060102"), i%100)
-	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	sum := 0
-	for k, c := range first17 {
-		sum += int(c-'0') * weights[k]
-	}
-	return first17 + string("10X98765432"[sum%11]), d.Format("2006-01-02")
+	return residentid.Complete(first17), d.Format("2006-01-02")
 }
 
 // personBody is a CreatePerson body for person i in household.

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/doudi-platform/doudi/services/beneficiaries/residentid"
 	"github.com/doudi-platform/doudi/services/platform/domainkit"
 )
 
@@ -45,22 +46,10 @@ func ParseGender(s string) (Gender, error) {
 	return "", ErrGender
 }
 
-// GB 11643-1999, ISO 7064 MOD 11-2: the weights of the first 17 digits and
-// the check character for each remainder of their weighted sum.
-var (
-	idWeights    = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	idCheckChars = "10X98765432"
-)
-
 // IDCheckChar is the check character of the first 17 digits of an ID number
-// (which the caller guarantees are ASCII digits).
-func IDCheckChar(first17 string) byte {
-	sum := 0
-	for i := 0; i < 17; i++ {
-		sum += int(first17[i]-'0') * idWeights[i]
-	}
-	return idCheckChars[sum%11]
-}
+// (which the caller guarantees are ASCII digits): GB 11643-1999, ISO 7064
+// MOD 11-2, kept in the public residentid package for fixtures and tools.
+func IDCheckChar(first17 string) byte { return residentid.CheckChar(first17) }
 
 // Province codes (GB/T 2260, first two digits), including 71 Taiwan and the
 // 81/82/83 codes of residence permits for Hong Kong, Macao and Taiwan residents.
