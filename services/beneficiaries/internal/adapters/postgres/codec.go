@@ -84,18 +84,3 @@ func decode[E any](eventType string, data []byte) (E, error) {
 	}
 	return e, nil
 }
-
-// event is what both aggregates' events have in common.
-type event interface {
-	EventType() string
-	SchemaVersion() int
-}
-
-// encode turns a domain event into an envelope to append.
-func encode(e event, md eventstore.Metadata) (eventstore.Envelope, error) {
-	data, err := json.Marshal(e)
-	if err != nil {
-		return eventstore.Envelope{}, fmt.Errorf("codec: encode %s: %w", e.EventType(), err)
-	}
-	return eventstore.Envelope{Type: e.EventType(), SchemaVersion: e.SchemaVersion(), Data: data, Metadata: md}, nil
-}

@@ -47,26 +47,15 @@ type Persons struct{ Store *eventstore.Store }
 // Load replays a person's events; person.ErrNotRegistered if there are none.
 // The aggregate's Version is the stream's version.
 func (r Persons) Load(ctx context.Context, id uuid.UUID) (*person.Person, Times, error) {
-	var history []person.Event
-	var t Times
-	for rec, err := range r.Store.Load(ctx, PersonStream(id), 0) {
-		if err != nil {
-			return nil, t, err
-		}
-		e, err := DecodePerson(rec.Type, rec.Data)
-		if err != nil {
-			return nil, t, err
-		}
-		if len(history) == 0 {
-			t.Created = rec.RecordedAt
-		}
-		t.Updated = rec.RecordedAt
-		history = append(history, e)
+	h, err := eventstore.LoadHistory(ctx, r.Store, PersonStream(id), DecodePerson)
+	t := Times{Created: h.Created, Updated: h.Updated}
+	if err != nil {
+		return nil, t, err
 	}
-	if len(history) == 0 {
+	if len(h.Events) == 0 {
 		return nil, t, person.ErrNotRegistered
 	}
-	p, err := person.Replay(history)
+	p, err := person.Replay(h.Events)
 	if err != nil {
 		return nil, t, fmt.Errorf("replay person %s: %w", id, err)
 	}
@@ -76,13 +65,9 @@ func (r Persons) Load(ctx context.Context, id uuid.UUID) (*person.Person, Times,
 // Save appends the person's uncommitted events if the stream is still at
 // expected (a *eventstore.ConflictError otherwise).
 func (r Persons) Save(ctx context.Context, p *person.Person, expected eventstore.Expected, md eventstore.Metadata) (eventstore.AppendResult, error) {
-	envs := make([]eventstore.Envelope, 0, len(p.Uncommitted()))
-	for _, e := range p.Uncommitted() {
-		env, err := encode(e, md)
-		if err != nil {
-			return eventstore.AppendResult{}, err
-		}
-		envs = append(envs, env)
+	envs, err := eventstore.Encode(p.Uncommitted(), md)
+	if err != nil {
+		return eventstore.AppendResult{}, err
 	}
 	return r.Store.Append(ctx, PersonStream(p.ID()), expected, envs...)
 }
@@ -92,26 +77,15 @@ type Households struct{ Store *eventstore.Store }
 
 // Load replays a household's events; household.ErrNotRegistered if none.
 func (r Households) Load(ctx context.Context, id uuid.UUID) (*household.Household, Times, error) {
-	var history []household.Event
-	var t Times
-	for rec, err := range r.Store.Load(ctx, HouseholdStream(id), 0) {
-		if err != nil {
-			return nil, t, err
-		}
-		e, err := DecodeHousehold(rec.Type, rec.Data)
-		if err != nil {
-			return nil, t, err
-		}
-		if len(history) == 0 {
-			t.Created = rec.RecordedAt
-		}
-		t.Updated = rec.RecordedAt
-		history = append(history, e)
+	hist, err := eventstore.LoadHistory(ctx, r.Store, HouseholdStream(id), DecodeHousehold)
+	t := Times{Created: hist.Created, Updated: hist.Updated}
+	if err != nil {
+		return nil, t, err
 	}
-	if len(history) == 0 {
+	if len(hist.Events) == 0 {
 		return nil, t, household.ErrNotRegistered
 	}
-	h, err := household.Replay(history)
+	h, err := household.Replay(hist.Events)
 	if err != nil {
 		return nil, t, fmt.Errorf("replay household %s: %w", id, err)
 	}
@@ -120,13 +94,9 @@ func (r Households) Load(ctx context.Context, id uuid.UUID) (*household.Househol
 
 // Save appends the household's uncommitted events if the stream is at expected.
 func (r Households) Save(ctx context.Context, h *household.Household, expected eventstore.Expected, md eventstore.Metadata) (eventstore.AppendResult, error) {
-	envs := make([]eventstore.Envelope, 0, len(h.Uncommitted()))
-	for _, e := range h.Uncommitted() {
-		env, err := encode(e, md)
-		if err != nil {
-			return eventstore.AppendResult{}, err
-		}
-		envs = append(envs, env)
+	envs, err := eventstore.Encode(h.Uncommitted(), md)
+	if err != nil {
+		return eventstore.AppendResult{}, err
 	}
 	return r.Store.Append(ctx, HouseholdStream(h.ID()), expected, envs...)
 }
