@@ -134,3 +134,14 @@ func show(e any) string {
 	}
 	return fmt.Sprintf("%T%+v", e, e)
 }
+
+// RunAll runs every named case as a parallel subtest.
+func RunAll[A Aggregate[E], E any](t *testing.T, replay func(history []E) (A, error), cases map[string]Case[A, E]) {
+	t.Helper()
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			Run(t, replay, c)
+		})
+	}
+}

@@ -20,12 +20,7 @@ type personCase = scenario.Case[*person.Person, person.Event]
 // run runs one scenario in parallel with its siblings.
 func run(t *testing.T, cases map[string]personCase) {
 	t.Helper()
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			scenario.Run(t, person.Replay, c)
-		})
-	}
+	scenario.RunAll(t, person.Replay, cases)
 }
 
 var (

@@ -16,12 +16,7 @@ type assignmentCase = scenario.Case[*assignment.Assignment, assignment.Event]
 
 func run(t *testing.T, cases map[string]assignmentCase) {
 	t.Helper()
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			scenario.Run(t, assignment.Replay, c)
-		})
-	}
+	scenario.RunAll(t, assignment.Replay, cases)
 }
 
 var (

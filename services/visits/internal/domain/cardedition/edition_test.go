@@ -15,12 +15,7 @@ type editionCase = scenario.Case[*cardedition.Edition, cardedition.Event]
 
 func run(t *testing.T, cases map[string]editionCase) {
 	t.Helper()
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			scenario.Run(t, cardedition.Replay, c)
-		})
-	}
+	scenario.RunAll(t, cardedition.Replay, cases)
 }
 
 var (

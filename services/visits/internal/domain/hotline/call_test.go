@@ -18,12 +18,7 @@ type callCase = scenario.Case[*hotline.Call, hotline.Event]
 
 func run(t *testing.T, cases map[string]callCase) {
 	t.Helper()
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			scenario.Run(t, hotline.Replay, c)
-		})
-	}
+	scenario.RunAll(t, hotline.Replay, cases)
 }
 
 var (

@@ -18,12 +18,7 @@ type outreachCase = scenario.Case[*outreach.Outreach, outreach.Event]
 
 func run(t *testing.T, cases map[string]outreachCase) {
 	t.Helper()
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			scenario.Run(t, outreach.Replay, c)
-		})
-	}
+	scenario.RunAll(t, outreach.Replay, cases)
 }
 
 var (

@@ -15,12 +15,7 @@ type themeCase = scenario.Case[*theme.Theme, theme.Event]
 
 func run(t *testing.T, cases map[string]themeCase) {
 	t.Helper()
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			scenario.Run(t, theme.Replay, c)
-		})
-	}
+	scenario.RunAll(t, theme.Replay, cases)
 }
 
 var (

@@ -19,12 +19,7 @@ type visitCase = scenario.Case[*visit.Visit, visit.Event]
 // run runs one scenario in parallel with its siblings.
 func run(t *testing.T, cases map[string]visitCase) {
 	t.Helper()
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			t.Parallel()
-			scenario.Run(t, visit.Replay, c)
-		})
-	}
+	scenario.RunAll(t, visit.Replay, cases)
 }
 
 var (
