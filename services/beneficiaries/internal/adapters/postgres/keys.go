@@ -2,12 +2,8 @@ package postgres
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -19,50 +15,37 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain"
+	"github.com/doudi-platform/doudi/services/platform/datakeys"
 )
 
 // ErrKeyErased is returned for a person or household whose data key was
 // deleted (the person was forgotten): what was sealed with it is gone.
-var ErrKeyErased = errors.New("data key erased: personal data was forgotten")
+var ErrKeyErased = datakeys.ErrKeyErased
 
 // ErrNotSealed is returned by Open for a value that is not in the sealed
 // format, or that does not authenticate under the owner's key and field.
-var ErrNotSealed = errors.New("value is not sealed with this key")
+var ErrNotSealed = datakeys.ErrNotSealed
 
-const sealedPrefix = "v1:"
-
-// Keys is the key store: per-owner (person or household) AES-256-GCM data
-// keys, stored wrapped by the master key, and the blind-index key. Keys are
-// not cached in memory, so that erasing a key row shreds the data for every
-// replica at once.
+// Keys is the beneficiaries' key store: the platform's per-owner data keys
+// (persons and households), plus the blind-index key and the reservations of
+// ID numbers under it.
 type Keys struct {
+	*datakeys.Keys
 	pool     *pgxpool.Pool
-	master   cipher.AEAD
 	blindKey []byte
 }
 
 // NewKeys returns the key store over pool. masterKey is 32 bytes;
 // blindIndexKey at least 32.
 func NewKeys(pool *pgxpool.Pool, masterKey, blindIndexKey []byte) (*Keys, error) {
-	if len(masterKey) != 32 {
-		return nil, fmt.Errorf("keys: master key is %d bytes, want 32", len(masterKey))
-	}
 	if len(blindIndexKey) < 32 {
 		return nil, fmt.Errorf("keys: blind-index key is %d bytes, want at least 32", len(blindIndexKey))
 	}
-	master, err := newGCM(masterKey)
+	dk, err := datakeys.New(pool, masterKey)
 	if err != nil {
 		return nil, err
 	}
-	return &Keys{pool: pool, master: master, blindKey: append([]byte(nil), blindIndexKey...)}, nil
-}
-
-func newGCM(key []byte) (cipher.AEAD, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	return cipher.NewGCM(block)
+	return &Keys{Keys: dk, pool: pool, blindKey: append([]byte(nil), blindIndexKey...)}, nil
 }
 
 // BlindIndex is the keyed hash under which tenant's ID number is found:
@@ -78,62 +61,26 @@ func (k *Keys) BlindIndex(tenant, idNumber string) string {
 // NewCipher makes a fresh data key for owner, in memory only: store it with
 // Reserve or StoreKey before anything sealed with it is appended.
 func (k *Keys) NewCipher(tenant string, owner uuid.UUID) (*Cipher, error) {
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return nil, err
-	}
-	return k.cipher(tenant, owner, raw)
+	c, err := k.Keys.NewCipher(tenant, owner)
+	return k.bind(c, err)
 }
 
-func (k *Keys) cipher(tenant string, owner uuid.UUID, raw []byte) (*Cipher, error) {
-	aead, err := newGCM(raw)
+func (k *Keys) bind(c *datakeys.Cipher, err error) (*Cipher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Cipher{keys: k, tenant: tenant, owner: owner, raw: raw, aead: aead}, nil
+	return &Cipher{Cipher: c, keys: k}, nil
 }
-
-func (k *Keys) wrap(c *Cipher) []byte {
-	nonce := make([]byte, k.master.NonceSize(), k.master.NonceSize()+len(c.raw)+k.master.Overhead())
-	if _, err := rand.Read(nonce); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	return k.master.Seal(nonce, nonce, c.raw, wrapAAD(c.owner))
-}
-
-func (k *Keys) unwrap(tenant string, owner uuid.UUID, wrapped []byte) (*Cipher, error) {
-	n := k.master.NonceSize()
-	if len(wrapped) < n {
-		return nil, fmt.Errorf("keys: wrapped key of %s is too short", owner)
-	}
-	raw, err := k.master.Open(nil, wrapped[:n], wrapped[n:], wrapAAD(owner))
-	if err != nil {
-		return nil, fmt.Errorf("keys: unwrap key of %s (wrong master key?): %w", owner, err)
-	}
-	return k.cipher(tenant, owner, raw)
-}
-
-func wrapAAD(owner uuid.UUID) []byte { return []byte("doudi.data_key." + owner.String()) }
 
 // StoreKey stores c's key unless owner already has one, and returns the
 // stored key's cipher (the existing one for a retried registration).
-//
-// Like Reserve, the key's statement commits without waiting for its WAL
-// flush: the append that uses the key commits synchronously after it, and WAL
-// is flushed in order, so the key is durable before anything sealed with it.
 func (k *Keys) StoreKey(ctx context.Context, c *Cipher) (*Cipher, error) {
-	var wrapped []byte
-	err := k.pool.QueryRow(ctx, `
-		WITH ins AS (
-			INSERT INTO data_keys (owner_id, tenant, wrapped_key) VALUES ($1, $2, $3)
-			ON CONFLICT (owner_id) DO NOTHING RETURNING wrapped_key)
-		SELECT wrapped_key, set_config('synchronous_commit', 'off', true) FROM ins
-		UNION ALL SELECT wrapped_key, '' FROM data_keys WHERE owner_id = $1
-		LIMIT 1`, c.owner, c.tenant, k.wrap(c)).Scan(&wrapped, nil)
-	if err != nil {
-		return nil, fmt.Errorf("keys: store key of %s: %w", c.owner, err)
-	}
-	return k.unwrap(c.tenant, c.owner, wrapped)
+	return k.bind(k.Keys.StoreKey(ctx, c.Cipher))
+}
+
+// Open returns owner's cipher, or ErrKeyErased when the key was deleted.
+func (k *Keys) Open(ctx context.Context, tenant string, owner uuid.UUID) (*Cipher, error) {
+	return k.bind(k.Keys.Open(ctx, tenant, owner))
 }
 
 // Reservation is the outcome of Reserve.
@@ -151,7 +98,7 @@ type Reservation struct {
 // blind index for c's owner, in one statement. When another person holds the
 // index, Holder names them and nothing is reserved.
 func (k *Keys) Reserve(ctx context.Context, c *Cipher, blindIndex string) (Reservation, error) {
-	mine := k.wrap(c)
+	mine := k.Wrap(c.Cipher)
 	var wrapped []byte
 	var holder *uuid.UUID
 	var reservedAt *time.Time
@@ -177,9 +124,9 @@ func (k *Keys) Reserve(ctx context.Context, c *Cipher, blindIndex string) (Reser
 		       coalesce((SELECT person_id FROM r), (SELECT person_id FROM id_index WHERE tenant = $2 AND blind_index = $4)),
 		       coalesce((SELECT reserved_at FROM r), (SELECT reserved_at FROM id_index WHERE tenant = $2 AND blind_index = $4)),
 		       set_config('synchronous_commit', 'off', true)`,
-		c.owner, c.tenant, mine, blindIndex).Scan(&wrapped, &holder, &reservedAt, nil)
+		c.Owner(), c.Tenant(), mine, blindIndex).Scan(&wrapped, &holder, &reservedAt, nil)
 	if err != nil {
-		return Reservation{}, fmt.Errorf("keys: reserve ID number for %s: %w", c.owner, err)
+		return Reservation{}, fmt.Errorf("keys: reserve ID number for %s: %w", c.Owner(), err)
 	}
 	if wrapped == nil || holder == nil {
 		// A concurrent statement committed a row this statement's snapshot
@@ -187,16 +134,16 @@ func (k *Keys) Reserve(ctx context.Context, c *Cipher, blindIndex string) (Reser
 		if err := k.pool.QueryRow(ctx, `SELECT (SELECT wrapped_key FROM data_keys WHERE owner_id = $1),
 			(SELECT person_id FROM id_index WHERE tenant = $2 AND blind_index = $3),
 			(SELECT reserved_at FROM id_index WHERE tenant = $2 AND blind_index = $3)`,
-			c.owner, c.tenant, blindIndex).Scan(&wrapped, &holder, &reservedAt); err != nil {
-			return Reservation{}, fmt.Errorf("keys: reserve ID number for %s: %w", c.owner, err)
+			c.Owner(), c.Tenant(), blindIndex).Scan(&wrapped, &holder, &reservedAt); err != nil {
+			return Reservation{}, fmt.Errorf("keys: reserve ID number for %s: %w", c.Owner(), err)
 		}
 		if wrapped == nil || holder == nil {
-			return Reservation{}, fmt.Errorf("keys: reserve ID number for %s: rows vanished; retry", c.owner)
+			return Reservation{}, fmt.Errorf("keys: reserve ID number for %s: rows vanished; retry", c.Owner())
 		}
 	}
 	stored := c
 	if !hmac.Equal(wrapped, mine) {
-		if stored, err = k.unwrap(c.tenant, c.owner, wrapped); err != nil {
+		if stored, err = k.bind(k.Unwrap(c.Tenant(), c.Owner(), wrapped)); err != nil {
 			return Reservation{}, err
 		}
 	}
@@ -252,76 +199,14 @@ func (k *Keys) Lookup(ctx context.Context, tenant, blindIndex string) (uuid.UUID
 	return id, true, nil
 }
 
-// Open returns owner's cipher, or ErrKeyErased when the key was deleted.
-func (k *Keys) Open(ctx context.Context, tenant string, owner uuid.UUID) (*Cipher, error) {
-	var wrapped []byte
-	err := k.pool.QueryRow(ctx, `SELECT wrapped_key FROM data_keys WHERE owner_id = $1`, owner).Scan(&wrapped)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, ErrKeyErased
-	}
-	if err != nil {
-		return nil, fmt.Errorf("keys: read key of %s: %w", owner, err)
-	}
-	return k.unwrap(tenant, owner, wrapped)
-}
-
-// Erase deletes owner's key: crypto-shredding. Erasing twice is fine.
-func (k *Keys) Erase(ctx context.Context, owner uuid.UUID) error {
-	if _, err := k.pool.Exec(ctx, `DELETE FROM data_keys WHERE owner_id = $1`, owner); err != nil {
-		return fmt.Errorf("keys: erase key of %s: %w", owner, err)
-	}
-	return nil
-}
-
-// Cipher seals and opens one owner's fields with the owner's data key. It is
-// the domain.Sealer of that person or household.
+// Cipher seals and opens one person's or household's fields with their data
+// key, and computes the tenant's blind index: the domain.Sealer of that owner.
 type Cipher struct {
-	keys   *Keys
-	tenant string
-	owner  uuid.UUID
-	raw    []byte
-	aead   cipher.AEAD
+	*datakeys.Cipher
+	keys *Keys
 }
 
 var _ domain.Sealer = (*Cipher)(nil)
 
-// Owner is the person or household the key belongs to.
-func (c *Cipher) Owner() uuid.UUID { return c.owner }
-
-// Seal encrypts plaintext as "v1:" + base64(nonce || ciphertext), binding
-// the owner and the field name as associated data, so that a sealed value
-// cannot be moved to another person or field.
-func (c *Cipher) Seal(field, plaintext string) (domain.Sealed, error) {
-	nonce := make([]byte, c.aead.NonceSize(), c.aead.NonceSize()+len(plaintext)+c.aead.Overhead())
-	if _, err := rand.Read(nonce); err != nil {
-		return "", err
-	}
-	out := c.aead.Seal(nonce, nonce, []byte(plaintext), c.aad(field))
-	return domain.Sealed(sealedPrefix + base64.StdEncoding.EncodeToString(out)), nil
-}
-
-// Open decrypts a value Seal returned for field; "" stays "".
-func (c *Cipher) Open(field string, sealed domain.Sealed) (string, error) {
-	if sealed == "" {
-		return "", nil
-	}
-	b64, ok := strings.CutPrefix(string(sealed), sealedPrefix)
-	if !ok {
-		return "", ErrNotSealed
-	}
-	raw, err := base64.StdEncoding.DecodeString(b64)
-	n := c.aead.NonceSize()
-	if err != nil || len(raw) < n {
-		return "", ErrNotSealed
-	}
-	plain, err := c.aead.Open(nil, raw[:n], raw[n:], c.aad(field))
-	if err != nil {
-		return "", ErrNotSealed
-	}
-	return string(plain), nil
-}
-
-func (c *Cipher) aad(field string) []byte { return []byte(c.owner.String() + "\x00" + field) }
-
 // BlindIndex is the tenant's blind index of idNumber.
-func (c *Cipher) BlindIndex(idNumber string) string { return c.keys.BlindIndex(c.tenant, idNumber) }
+func (c *Cipher) BlindIndex(idNumber string) string { return c.keys.BlindIndex(c.Tenant(), idNumber) }
