@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
@@ -21,7 +20,8 @@ import (
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/household"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/person"
-	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/reference"
+	"github.com/doudi-platform/doudi/services/platform/reference"
+	"github.com/doudi-platform/doudi/services/platform/aggregate"
 	"github.com/doudi-platform/doudi/services/platform/eventstore"
 	"github.com/doudi-platform/doudi/services/platform/projection"
 )
@@ -128,37 +128,14 @@ func Token(stream eventstore.StreamID, version int64) string {
 	return projection.Token{Service: postgres.ServiceName, Stream: string(stream), Version: version}.String()
 }
 
-// idFor is the id of a new resource: the client's, else one derived from the
-// request id (so that a retry creates the same resource), else a new UUIDv7.
+// idFor is the id of a new resource (aggregate.NewID).
 func idFor(given, field, tenant string, c Caller) (uuid.UUID, error) {
-	if given != "" {
-		id, err := uuid.Parse(given)
-		if err != nil || id == uuid.Nil {
-			return uuid.Nil, domain.FieldErrors{{Field: field, Reason: "must be a UUID"}}
-		}
-		return id, nil
-	}
-	if c.RequestID != "" {
-		return uuid.NewSHA1(requestNamespace, []byte(tenant+"\x00"+field+"\x00"+c.RequestID)), nil
-	}
-	return uuid.NewV7()
+	return aggregate.NewID(given, field, tenant, c.RequestID)
 }
-
-var requestNamespace = uuid.MustParse("6f1d2b4e-8a51-4c4e-9d0e-2b1f0c9e7a10")
 
 // expectation turns a client's etag into the version the write must find.
 func expectation(etag string, stream eventstore.StreamID, loaded int64) error {
-	if etag == "" {
-		return nil
-	}
-	v, err := strconv.ParseInt(etag, 10, 64)
-	if err != nil || v < 1 || strconv.FormatInt(v, 10) != etag {
-		return domain.FieldErrors{{Field: "etag", Reason: "must be the etag of a previous read"}}
-	}
-	if v != loaded {
-		return &eventstore.ConflictError{Stream: stream, Expected: eventstore.Exactly(eventstore.Version(v)), Actual: eventstore.Version(loaded)}
-	}
-	return nil
+	return aggregate.CheckEtag(etag, stream, loaded)
 }
 
 // ---------------------------------------------------------------------------

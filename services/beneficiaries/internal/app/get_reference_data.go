@@ -3,7 +3,7 @@ package app
 import (
 	"context"
 
-	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/reference"
+	"github.com/doudi-platform/doudi/services/platform/reference"
 )
 
 // GetReferenceData returns a tenant's categories, villages and tier policy.

@@ -16,7 +16,7 @@ import (
 	pb "github.com/doudi-platform/doudi/contracts/gen/go/doudi/beneficiaries/v1"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/adapters/postgres"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/app"
-	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/reference"
+	"github.com/doudi-platform/doudi/services/platform/reference"
 	grpcport "github.com/doudi-platform/doudi/services/beneficiaries/internal/ports/grpc"
 	"github.com/doudi-platform/doudi/services/platform/host"
 	"github.com/doudi-platform/doudi/services/platform/projection"

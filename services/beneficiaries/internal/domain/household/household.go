@@ -15,7 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain"
-	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/reference"
+	"github.com/doudi-platform/doudi/services/platform/reference"
 	"github.com/doudi-platform/doudi/services/platform/domainkit"
 )
 

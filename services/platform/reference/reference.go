@@ -1,6 +1,7 @@
-// Package reference is a tenant's reference data: the categories of people
-// the station serves, its villages and communities, and the follow-up policy
-// of each tier. A deployment configures it as JSON (Load); Default holds the
+// Package reference is a tenant's reference data, shared by the services
+// that check codes against it (beneficiaries, visits): the categories of
+// people the station serves, its villages and communities, and the follow-up
+// policy of each tier. A deployment configures it as JSON (Load); Default holds the
 // values of DOMAIN.md for the tenants we know.
 //
 // Commands take a *Data so that a code is checked against the tenant's own

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/reference"
+	"github.com/doudi-platform/doudi/services/platform/reference"
 )
 
 func TestDefaultShitan(t *testing.T) {
