@@ -20,10 +20,10 @@ import (
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/household"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/person"
-	"github.com/doudi-platform/doudi/services/platform/reference"
 	"github.com/doudi-platform/doudi/services/platform/aggregate"
 	"github.com/doudi-platform/doudi/services/platform/eventstore"
 	"github.com/doudi-platform/doudi/services/platform/projection"
+	"github.com/doudi-platform/doudi/services/platform/reference"
 )
 
 // RoleSensitiveRead is the role that may reveal sensitive fields.

@@ -16,10 +16,10 @@ import (
 	pb "github.com/doudi-platform/doudi/contracts/gen/go/doudi/beneficiaries/v1"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/adapters/postgres"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/app"
-	"github.com/doudi-platform/doudi/services/platform/reference"
 	grpcport "github.com/doudi-platform/doudi/services/beneficiaries/internal/ports/grpc"
 	"github.com/doudi-platform/doudi/services/platform/host"
 	"github.com/doudi-platform/doudi/services/platform/projection"
+	"github.com/doudi-platform/doudi/services/platform/reference"
 )
 
 // Name is the service's name: its stream, metrics and logs carry it.

@@ -15,8 +15,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain"
-	"github.com/doudi-platform/doudi/services/platform/reference"
 	"github.com/doudi-platform/doudi/services/platform/domainkit"
+	"github.com/doudi-platform/doudi/services/platform/reference"
 )
 
 // Household is the state rebuilt from a household's events.

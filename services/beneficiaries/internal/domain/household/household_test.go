@@ -11,8 +11,8 @@ import (
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/domaintest"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/household"
-	"github.com/doudi-platform/doudi/services/platform/reference"
 	"github.com/doudi-platform/doudi/services/platform/domainkit"
+	"github.com/doudi-platform/doudi/services/platform/reference"
 	"github.com/doudi-platform/doudi/services/platform/scenario"
 )
 

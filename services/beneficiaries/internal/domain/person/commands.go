@@ -10,8 +10,8 @@ import (
 
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
-	"github.com/doudi-platform/doudi/services/platform/reference"
 	"github.com/doudi-platform/doudi/services/platform/domainkit"
+	"github.com/doudi-platform/doudi/services/platform/reference"
 )
 
 // Commands carry what the API received, unparsed, so that the domain reports

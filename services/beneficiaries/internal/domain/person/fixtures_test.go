@@ -10,8 +10,8 @@ import (
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/domaintest"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/person"
-	"github.com/doudi-platform/doudi/services/platform/reference"
 	"github.com/doudi-platform/doudi/services/platform/domainkit"
+	"github.com/doudi-platform/doudi/services/platform/reference"
 	"github.com/doudi-platform/doudi/services/platform/scenario"
 )
 

@@ -17,8 +17,8 @@ import (
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/app"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/person"
-	"github.com/doudi-platform/doudi/services/platform/reference"
 	"github.com/doudi-platform/doudi/services/platform/domainkit"
+	"github.com/doudi-platform/doudi/services/platform/reference"
 )
 
 // Caller identity travels in gRPC metadata. The gateway authenticates the
