@@ -1,25 +1,32 @@
 // Command monitoring runs the monitoring service: the tiered monitoring
-// views and station figures, projected from the beneficiaries events and
-// served over gRPC (MonitoringService).
+// views, follow-up views and station figures, projected from the
+// beneficiaries and visits events and served over gRPC (MonitoringService).
 //
 //	monitoring [serve]              run the service
-//	monitoring rebuild              replay the beneficiaries stream into fresh
-//	                                tables and switch to them (running services
-//	                                keep answering from the old ones meanwhile)
+//	monitoring rebuild              replay each projection's stream (caseload:
+//	                                beneficiaries; fieldwork: visits, once that
+//	                                stream exists) into fresh tables and switch
+//	                                to them (running services keep answering
+//	                                from the old ones meanwhile)
 //	monitoring republish --from N   the platform's relay repair (monitoring
 //	                                appends no events, so rarely useful)
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/doudi-platform/doudi/services/monitoring/internal/adapters/postgres"
 	"github.com/doudi-platform/doudi/services/monitoring/internal/service"
 	"github.com/doudi-platform/doudi/services/platform/config"
+	"github.com/doudi-platform/doudi/services/platform/wire"
 )
 
 func main() {
@@ -49,7 +56,9 @@ func run() error {
 	return s.Host.Main(ctx, args)
 }
 
-// rebuild replays the projection into a new generation and switches to it.
+// rebuild replays the projections into new generations and switches to them,
+// one after the other. A projection whose stream does not exist yet has
+// nothing to replay: it is skipped rather than waited for.
 func rebuild(ctx context.Context, s *service.Service) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -58,10 +67,22 @@ func rebuild(ctx context.Context, s *service.Service) error {
 		s.Host.Pool.Close()
 		s.Host.Telemetry.Shutdown(context.Background())
 	}()
-	start := time.Now()
-	if err := s.Runner.Rebuild(ctx); err != nil {
-		return fmt.Errorf("rebuild: %w", err)
+	for _, r := range s.Runners() {
+		if r == s.Fieldwork {
+			_, err := s.Host.JetStream.Stream(ctx, wire.StreamName(postgres.FieldworkSourceService))
+			if errors.Is(err, jetstream.ErrStreamNotFound) {
+				fmt.Printf("skipped projection %s: stream %s does not exist yet\n", r.Name(), wire.StreamName(postgres.FieldworkSourceService))
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("rebuild %s: %w", r.Name(), err)
+			}
+		}
+		start := time.Now()
+		if err := r.Rebuild(ctx); err != nil {
+			return fmt.Errorf("rebuild %s: %w", r.Name(), err)
+		}
+		fmt.Printf("rebuilt projection %s in %s\n", r.Name(), time.Since(start).Round(time.Millisecond))
 	}
-	fmt.Printf("rebuilt projection %s in %s\n", s.Runner.Name(), time.Since(start).Round(time.Millisecond))
 	return nil
 }

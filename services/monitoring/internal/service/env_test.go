@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,17 +37,30 @@ var beneficiariesTypes = []string{
 	"beneficiaries.person.reinstated", "beneficiaries.person.forgotten",
 }
 
-// env is a beneficiaries event store whose relay publishes into an embedded
-// JetStream server (events reach monitoring the way they do in production),
-// and the monitoring service itself, served on a real gRPC port.
+// The visits event types, as contracts/EVENTS.md lists them.
+var visitsTypes = []string{
+	"visits.visit.scheduled", "visits.visit.completed", "visits.visit.addendum_recorded",
+	"visits.visit.cancelled", "visits.visit.missed", "visits.theme.chosen", "visits.theme.changed",
+	"visits.card_edition.published", "visits.card_edition.retired", "visits.outreach.recorded",
+	"visits.outreach.corrected", "visits.hotline_call.received", "visits.hotline_call.triaged",
+	"visits.hotline_call.followed_up", "visits.assignment.village_assigned",
+	"visits.assignment.village_released", "visits.assignment.station_day_scheduled",
+}
+
+// env is a beneficiaries and a visits event store whose relays publish into
+// an embedded JetStream server (events reach monitoring the way they do in
+// production), and the monitoring service itself, served on a real gRPC port.
 type env struct {
-	store  *eventstore.Store
+	store  *eventstore.Store // beneficiaries
+	visits *eventstore.Store
 	svc    *service.Service
 	client monitoringv1.MonitoringServiceClient
 	// last is the consistency token of the latest append: events are
 	// applied in the order they were published, so once it is applied, so
 	// is everything appended before it.
 	last string
+	// lastOf is the latest write's token per source service.
+	lastOf map[string]string
 }
 
 // today is the service's injected clock: every "today" in these tests.
@@ -60,23 +74,29 @@ func newEnv(t testing.TB, extra map[string]string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := wire.EnsureStream(ctx, js, "beneficiaries", 1, 0); err != nil {
-		t.Fatal(err)
+	var relays sync.WaitGroup
+	// source is a service's event store, relayed into its stream.
+	source := func(service string, types []string) *eventstore.Store {
+		if _, err := wire.EnsureStream(ctx, js, service, 1, 0); err != nil {
+			t.Fatal(err)
+		}
+		reg := eventstore.NewRegistry()
+		for _, typ := range types {
+			reg.Register(typ, 1)
+		}
+		store, err := eventstore.Open(ctx, pgtest.NewPool(t), eventstore.Options{Registry: reg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rl, err := relay.New(store, js, relay.Options{Service: service, PollInterval: 20 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		relays.Go(func() { _ = rl.Run(ctx) })
+		return store
 	}
-	reg := eventstore.NewRegistry()
-	for _, typ := range beneficiariesTypes {
-		reg.Register(typ, 1)
-	}
-	store, err := eventstore.Open(ctx, pgtest.NewPool(t), eventstore.Options{Registry: reg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rl, err := relay.New(store, js, relay.Options{Service: "beneficiaries", PollInterval: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	relayDone := make(chan struct{})
-	go func() { defer close(relayDone); _ = rl.Run(ctx) }()
+	store := source("beneficiaries", beneficiariesTypes)
+	visits := source("visits", visitsTypes)
 
 	var cfg service.Config
 	err = config.LoadFrom(&cfg, func(name string) (string, bool) {
@@ -111,8 +131,9 @@ func newEnv(t testing.TB, extra map[string]string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close(); cancel(); <-done; <-relayDone })
-	return &env{store: store, svc: svc, client: monitoringv1.NewMonitoringServiceClient(conn)}
+	t.Cleanup(func() { conn.Close(); cancel(); <-done; relays.Wait() })
+	return &env{store: store, visits: visits, svc: svc, client: monitoringv1.NewMonitoringServiceClient(conn),
+		lastOf: map[string]string{}}
 }
 
 // ev is one beneficiaries event to append: its wire type, its JSON payload
@@ -123,8 +144,16 @@ type ev struct {
 	at   time.Time
 }
 
-// append writes events to a stream and returns the write's consistency token.
+// append writes beneficiaries events to a stream and returns the write's
+// consistency token.
 func (e *env) append(t testing.TB, stream string, evs ...ev) string {
+	t.Helper()
+	return e.appendTo(t, e.store, "beneficiaries", stream, evs...)
+}
+
+// appendTo writes events to a stream of service's store and returns the
+// write's consistency token.
+func (e *env) appendTo(t testing.TB, store *eventstore.Store, service, stream string, evs ...ev) string {
 	t.Helper()
 	envs := make([]eventstore.Envelope, len(evs))
 	for i, x := range evs {
@@ -134,11 +163,12 @@ func (e *env) append(t testing.TB, stream string, evs ...ev) string {
 		}
 		envs[i] = env
 	}
-	res, err := e.store.Append(context.Background(), eventstore.StreamID(stream), eventstore.Any, envs...)
+	res, err := store.Append(context.Background(), eventstore.StreamID(stream), eventstore.Any, envs...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.last = projection.Token{Service: "beneficiaries", Stream: stream, Version: int64(res.Version)}.String()
+	e.last = projection.Token{Service: service, Stream: stream, Version: int64(res.Version)}.String()
+	e.lastOf[service] = e.last
 	return e.last
 }
 

@@ -1,6 +1,7 @@
 // Package service wires the monitoring service: configuration, the host
 // (database, NATS, health, metrics), the caseload projection over the
-// beneficiaries stream, and the MonitoringService gRPC server.
+// beneficiaries stream, the fieldwork projection over the visits stream, and
+// the MonitoringService gRPC server.
 package service
 
 import (
@@ -55,10 +56,16 @@ func (c Config) Validate() error {
 
 // Service is a started monitoring service.
 type Service struct {
-	Host   *host.Host
+	Host *host.Host
+	// Runner runs the caseload projection (beneficiaries events).
 	Runner *projection.Runner
-	Views  *postgres.Views
+	// Fieldwork runs the fieldwork projection (visits events).
+	Fieldwork *projection.Runner
+	Views     *postgres.Views
 }
+
+// Runners are the service's projections, the caseload first.
+func (s *Service) Runners() []*projection.Runner { return []*projection.Runner{s.Runner, s.Fieldwork} }
 
 // Option adjusts the service, for tests.
 type Option func(*grpcport.Options)
@@ -79,15 +86,21 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	runner, err := h.AddProjection(postgres.Projection(), projection.Options{BatchSize: cfg.ProjectionBatchSize})
+	opt := projection.Options{BatchSize: cfg.ProjectionBatchSize}
+	runner, err := h.AddProjection(postgres.Projection(), opt)
 	if err != nil {
 		return nil, err
 	}
-	views := postgres.NewViews(h.Pool, runner.ActiveSchema, tiers)
+	fieldwork, err := h.AddProjection(postgres.FieldworkProjection(), opt)
+	if err != nil {
+		return nil, err
+	}
+	views := postgres.NewViews(h.Pool, runner.ActiveSchema, fieldwork.ActiveSchema, tiers)
 	o := grpcport.Options{WaitTimeout: cfg.WaitTimeout}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	monitoringv1.RegisterMonitoringServiceServer(h.Service, grpcport.NewServer(views, runner, o))
-	return &Service{Host: h, Runner: runner, Views: views}, nil
+	waiters := grpcport.Waiters{postgres.SourceService: runner, postgres.FieldworkSourceService: fieldwork}
+	monitoringv1.RegisterMonitoringServiceServer(h.Service, grpcport.NewServer(views, waiters, o))
+	return &Service{Host: h, Runner: runner, Fieldwork: fieldwork, Views: views}, nil
 }

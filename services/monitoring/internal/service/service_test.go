@@ -538,7 +538,7 @@ func TestInvalidArgumentsNameTheField(t *testing.T) {
 			return err
 		}, "consistency_token"},
 		{"another service's token", func() error {
-			_, err := e.client.GetTierCounts(ctx, &monitoringv1.GetTierCountsRequest{Tenant: tenant, ConsistencyToken: "visits/visit-1/3"})
+			_, err := e.client.GetTierCounts(ctx, &monitoringv1.GetTierCountsRequest{Tenant: tenant, ConsistencyToken: "respite/booking-1/3"})
 			return err
 		}, "consistency_token"},
 		{"bad page token", func() error {

@@ -16,12 +16,18 @@ import (
 	"github.com/doudi-platform/doudi/services/monitoring/internal/policy"
 )
 
-// Views answers the monitoring queries from the live generation of the
-// caseload projection.
+// Views answers the monitoring queries from the live generations of the
+// caseload and fieldwork projections.
 type Views struct {
-	pool   *pgxpool.Pool
-	schema func(context.Context) (string, error)
-	policy policy.TierPolicy
+	pool      *pgxpool.Pool
+	caseload  *liveSchema
+	fieldwork *liveSchema
+	policy    policy.TierPolicy
+}
+
+// liveSchema caches the name of a projection's live generation schema.
+type liveSchema struct {
+	lookup func(context.Context) (string, error)
 
 	mu       sync.Mutex
 	cached   string
@@ -34,27 +40,27 @@ type Views struct {
 // query, it never serves a dropped generation.
 const schemaTTL = time.Second
 
-// NewViews reads through pool; schema names the live generation's schema
-// (projection.Runner.ActiveSchema).
-func NewViews(pool *pgxpool.Pool, schema func(context.Context) (string, error), p policy.TierPolicy) *Views {
-	return &Views{pool: pool, schema: schema, policy: p}
+// NewViews reads through pool; caseload and fieldwork name the live
+// generations' schemas (projection.Runner.ActiveSchema).
+func NewViews(pool *pgxpool.Pool, caseload, fieldwork func(context.Context) (string, error), p policy.TierPolicy) *Views {
+	return &Views{pool: pool, caseload: &liveSchema{lookup: caseload}, fieldwork: &liveSchema{lookup: fieldwork}, policy: p}
 }
 
-func (v *Views) liveSchema(ctx context.Context, fresh bool) (string, error) {
-	v.mu.Lock()
-	if !fresh && v.cached != "" && time.Since(v.cachedAt) < schemaTTL {
-		s := v.cached
-		v.mu.Unlock()
+func (l *liveSchema) get(ctx context.Context, fresh bool) (string, error) {
+	l.mu.Lock()
+	if !fresh && l.cached != "" && time.Since(l.cachedAt) < schemaTTL {
+		s := l.cached
+		l.mu.Unlock()
 		return s, nil
 	}
-	v.mu.Unlock()
-	s, err := v.schema(ctx)
+	l.mu.Unlock()
+	s, err := l.lookup(ctx)
 	if err != nil {
 		return "", err
 	}
-	v.mu.Lock()
-	v.cached, v.cachedAt = s, time.Now()
-	v.mu.Unlock()
+	l.mu.Lock()
+	l.cached, l.cachedAt = s, time.Now()
+	l.mu.Unlock()
 	return s, nil
 }
 
@@ -77,13 +83,21 @@ func GenerationGone(err error) bool {
 	return errors.As(err, &pgErr) && (pgErr.Code == "42P01" || pgErr.Code == "3F000") // undefined table / schema
 }
 
-// sql qualifies the "{s}." table prefixes of q with the live schema.
+// sql qualifies the "{s}." (caseload) and "{f}." (fieldwork) table prefixes
+// of q with the live schemas.
 func (v *Views) sql(ctx context.Context, q string) (string, error) {
-	s, err := v.liveSchema(ctx, ctx.Value(freshKey{}) != nil)
-	if err != nil {
-		return "", err
+	fresh := ctx.Value(freshKey{}) != nil
+	for prefix, l := range map[string]*liveSchema{"{s}.": v.caseload, "{f}.": v.fieldwork} {
+		if !strings.Contains(q, prefix) {
+			continue
+		}
+		s, err := l.get(ctx, fresh)
+		if err != nil {
+			return "", err
+		}
+		q = strings.ReplaceAll(q, prefix, pgx.Identifier{s}.Sanitize()+".")
 	}
-	return strings.ReplaceAll(q, "{s}.", pgx.Identifier{s}.Sanitize()+"."), nil
+	return q, nil
 }
 
 // where builds a WHERE clause with numbered arguments.
@@ -105,11 +119,27 @@ func (w *where) arg(a any) string {
 
 func (w *where) String() string { return strings.Join(w.conds, " AND ") }
 
+// lastContact joins to a caseload row p its last contact of any kind, as
+// lc.at and lc.day (its date in China): the latest of the monthly file
+// update (the caseload's own), a visit or hotline follow-up naming the
+// person, and a visit to the person's household as a whole (the fieldwork's).
+// Neither projection updates the other's rows, since their streams arrive in
+// no order relative to each other: the join is made when read.
+const lastContact = `
+	LEFT JOIN {f}.person_contacts pc ON pc.tenant = p.tenant AND pc.person_id = p.person_id
+	LEFT JOIN {f}.household_contacts hc ON hc.tenant = p.tenant AND hc.household_id = p.household_id
+	CROSS JOIN LATERAL (SELECT greatest(p.last_contact_at, pc.last_at, hc.last_at) AS at,
+		greatest(p.last_contact_on, pc.last_on, hc.last_on) AS day) lc`
+
+// lastContactKind is the kind of lc's contact, "" when none.
+const lastContactKind = `CASE WHEN lc.at IS NULL THEN '' WHEN lc.at = pc.last_at THEN pc.last_kind
+	WHEN lc.at = hc.last_at THEN '` + contactVisit + `' ELSE '` + contactMonthlyUpdate + `' END`
+
 // dueExpr is the due date of the next contact, computed at query time: the
 // last contact's date (or the registration date, before any contact) plus
 // the tier's interval. intervals is the argument holding policy.SQL().
 func dueExpr(intervals string) string {
-	return `(coalesce(p.last_contact_on, p.registered_on) + ((` + intervals + `::text[])[p.tier])::interval)::date`
+	return `(coalesce(lc.day, p.registered_on) + ((` + intervals + `::text[])[p.tier])::interval)::date`
 }
 
 // CaseloadFilter selects and pages the caseload. Empty strings and zero
@@ -131,6 +161,7 @@ type CaseloadRow struct {
 	RegisteredOn                   time.Time
 	LastMonthlyUpdate              *string
 	LastContactAt                  *time.Time
+	LastContactKind                string
 	DueOn                          *time.Time // nil unless active and assessed
 }
 
@@ -161,9 +192,9 @@ func (v *Views) Caseload(ctx context.Context, f CaseloadFilter) ([]CaseloadRow, 
 		w.add("p.person_id > ?::uuid", f.After)
 	}
 	q, err := v.sql(ctx, `SELECT p.person_id::text, p.household_id::text, p.village, p.categories, p.tier, p.tier_effective_on,
-			p.social_worker, p.status, p.registered_on, p.last_monthly_update, p.last_contact_at,
+			p.social_worker, p.status, p.registered_on, p.last_monthly_update, lc.at, `+lastContactKind+`,
 			CASE WHEN p.status = 'active' AND p.tier BETWEEN 1 AND 4 THEN `+dueExpr(intervals)+` END
-		FROM {s}.persons p WHERE `+w.String()+` ORDER BY p.person_id LIMIT `+strconv.Itoa(f.Limit))
+		FROM {s}.persons p `+lastContact+` WHERE `+w.String()+` ORDER BY p.person_id LIMIT `+strconv.Itoa(f.Limit))
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +206,7 @@ func (v *Views) Caseload(ctx context.Context, f CaseloadFilter) ([]CaseloadRow, 
 		var c CaseloadRow
 		var tier int16
 		err := r.Scan(&c.PersonID, &c.HouseholdID, &c.Village, &c.Categories, &tier, &c.TierEffectiveOn,
-			&c.SocialWorker, &c.Status, &c.RegisteredOn, &c.LastMonthlyUpdate, &c.LastContactAt, &c.DueOn)
+			&c.SocialWorker, &c.Status, &c.RegisteredOn, &c.LastMonthlyUpdate, &c.LastContactAt, &c.LastContactKind, &c.DueOn)
 		c.Tier = int(tier)
 		return c, err
 	})
@@ -326,6 +357,7 @@ type DueRow struct {
 	PersonID, HouseholdID, Village, SocialWorker string
 	Tier                                         int
 	LastContactAt                                *time.Time
+	LastContactKind                              string
 	DueOn                                        time.Time
 }
 
@@ -349,9 +381,10 @@ func (v *Views) DueFollowUps(ctx context.Context, f DueFilter) ([]DueRow, error)
 	if f.AfterDue != nil {
 		outer += " AND (d.due, d.person_id) > (" + w.arg(*f.AfterDue) + "::date, " + w.arg(f.AfterPerson) + "::uuid)"
 	}
-	q, err := v.sql(ctx, `SELECT d.person_id::text, d.household_id::text, d.village, d.social_worker, d.tier, d.last_contact_at, d.due
-		FROM (SELECT p.person_id, p.household_id, p.village, p.social_worker, p.tier, p.last_contact_at, `+dueExpr(intervals)+` AS due
-		      FROM {s}.persons p WHERE `+w.String()+`) d
+	q, err := v.sql(ctx, `SELECT d.person_id::text, d.household_id::text, d.village, d.social_worker, d.tier, d.last_at, d.last_kind, d.due
+		FROM (SELECT p.person_id, p.household_id, p.village, p.social_worker, p.tier, lc.at AS last_at,
+		             `+lastContactKind+` AS last_kind, `+dueExpr(intervals)+` AS due
+		      FROM {s}.persons p `+lastContact+` WHERE `+w.String()+`) d
 		WHERE `+outer+` ORDER BY d.due, d.person_id LIMIT `+strconv.Itoa(f.Limit))
 	if err != nil {
 		return nil, err
@@ -363,7 +396,7 @@ func (v *Views) DueFollowUps(ctx context.Context, f DueFilter) ([]DueRow, error)
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (DueRow, error) {
 		var d DueRow
 		var tier int16
-		err := r.Scan(&d.PersonID, &d.HouseholdID, &d.Village, &d.SocialWorker, &tier, &d.LastContactAt, &d.DueOn)
+		err := r.Scan(&d.PersonID, &d.HouseholdID, &d.Village, &d.SocialWorker, &tier, &d.LastContactAt, &d.LastContactKind, &d.DueOn)
 		d.Tier = int(tier)
 		return d, err
 	})
@@ -449,6 +482,7 @@ type Figures struct {
 	NewPersons, NewHouseholds     int64
 	Exits                         []FigureRow // Key is the reason; Households unused
 	ExitsTotal                    int64
+	Visits                        *VisitFigures
 }
 
 // StationFigures computes the figures for [start, end] from one snapshot.
@@ -476,6 +510,10 @@ func (v *Views) StationFigures(ctx context.Context, tenant string, start, end ti
 		UNION ALL
 		(SELECT 'exit', reason, count(*) FROM {s}.status_history
 			WHERE tenant = $1 AND status = 'exited' AND effective_on BETWEEN $2 AND $3 GROUP BY reason ORDER BY reason)`)
+	if err != nil {
+		return nil, err
+	}
+	visits, err := v.sql(ctx, visitFiguresSQL)
 	if err != nil {
 		return nil, err
 	}
@@ -523,6 +561,10 @@ func (v *Views) StationFigures(ctx context.Context, tenant string, start, end ti
 			}
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		out.Visits, err = scanVisitFigures(ctx, tx, visits, tenant, start, end)
 		return err
 	})
 	if err != nil {

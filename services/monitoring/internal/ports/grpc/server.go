@@ -22,11 +22,16 @@ import (
 	"github.com/doudi-platform/doudi/services/platform/projection"
 )
 
-// Waiter waits until the projection has applied a consistency token's write
+// Waiter waits until a projection has applied a consistency token's write
 // (projection.Runner).
 type Waiter interface {
 	WaitFor(ctx context.Context, t projection.Token) error
 }
+
+// Waiters are the projections that apply each source service's writes, by
+// service name: a token of "beneficiaries" waits for the caseload, one of
+// "visits" for the fieldwork.
+type Waiters map[string]Waiter
 
 // Options configure the server.
 type Options struct {
@@ -39,9 +44,9 @@ type Options struct {
 // Server implements monitoringv1.MonitoringServiceServer.
 type Server struct {
 	monitoringv1.UnimplementedMonitoringServiceServer
-	views  *postgres.Views
-	waiter Waiter
-	opts   Options
+	views   *postgres.Views
+	waiters Waiters
+	opts    Options
 
 	listCaseload    func(context.Context, *monitoringv1.ListCaseloadRequest) (*monitoringv1.ListCaseloadResponse, error)
 	tierCounts      func(context.Context, *monitoringv1.GetTierCountsRequest) (*monitoringv1.GetTierCountsResponse, error)
@@ -50,17 +55,21 @@ type Server struct {
 	personTierAsOf  func(context.Context, *monitoringv1.GetPersonTierAsOfRequest) (*monitoringv1.PersonTierAsOf, error)
 	villageTierAsOf func(context.Context, *monitoringv1.GetVillageTierDistributionAsOfRequest) (*monitoringv1.VillageTierDistribution, error)
 	stationFigures  func(context.Context, *monitoringv1.GetStationFiguresRequest) (*monitoringv1.StationFigures, error)
+	workload        func(context.Context, *monitoringv1.GetSocialWorkerWorkloadRequest) (*monitoringv1.SocialWorkerWorkload, error)
+	coverage        func(context.Context, *monitoringv1.GetVillageCoverageRequest) (*monitoringv1.VillageCoverage, error)
+	cardFigures     func(context.Context, *monitoringv1.GetCardFiguresRequest) (*monitoringv1.CardFigures, error)
+	hotlineLevels   func(context.Context, *monitoringv1.GetHotlineServiceLevelsRequest) (*monitoringv1.HotlineServiceLevels, error)
 }
 
-// NewServer serves views, waiting for tokens with waiter.
-func NewServer(views *postgres.Views, waiter Waiter, opts Options) *Server {
+// NewServer serves views, waiting for tokens with waiters.
+func NewServer(views *postgres.Views, waiters Waiters, opts Options) *Server {
 	if opts.WaitTimeout <= 0 {
 		opts.WaitTimeout = 5 * time.Second
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Server{views: views, waiter: waiter, opts: opts}
+	s := &Server{views: views, waiters: waiters, opts: opts}
 	mapErrors := kit.MapErrors(toStatus)
 	s.listCaseload = kit.Unary(s.doListCaseload, mapErrors, retryAfterSwitch)
 	s.tierCounts = kit.Unary(s.doGetTierCounts, mapErrors, retryAfterSwitch)
@@ -69,6 +78,10 @@ func NewServer(views *postgres.Views, waiter Waiter, opts Options) *Server {
 	s.personTierAsOf = kit.Unary(s.doGetPersonTierAsOf, mapErrors, retryAfterSwitch)
 	s.villageTierAsOf = kit.Unary(s.doGetVillageTierDistributionAsOf, mapErrors, retryAfterSwitch)
 	s.stationFigures = kit.Unary(s.doGetStationFigures, mapErrors, retryAfterSwitch)
+	s.workload = kit.Unary(s.doGetSocialWorkerWorkload, mapErrors, retryAfterSwitch)
+	s.coverage = kit.Unary(s.doGetVillageCoverage, mapErrors, retryAfterSwitch)
+	s.cardFigures = kit.Unary(s.doGetCardFigures, mapErrors, retryAfterSwitch)
+	s.hotlineLevels = kit.Unary(s.doGetHotlineServiceLevels, mapErrors, retryAfterSwitch)
 	return s
 }
 
@@ -103,17 +116,19 @@ func (s *Server) catchUp(ctx context.Context, token string) error {
 		return nil
 	}
 	t, err := projection.ParseToken(token)
-	if err == nil && t.Service != postgres.SourceService {
-		err = errors.New("not a beneficiaries token")
+	waiter := s.waiters[t.Service]
+	if err == nil && waiter == nil {
+		err = errors.New("not a token of a service the views read")
 	}
 	if err != nil {
 		return kit.StatusError(codes.InvalidArgument, "INVALID_CONSISTENCY_TOKEN",
-			"consistency_token is not a token a beneficiaries write returned",
-			kit.FieldViolation{Field: "consistency_token", Description: "want beneficiaries/<stream id>/<version>, as a write returned it"})
+			"consistency_token is not a token a beneficiaries or visits write returned",
+			kit.FieldViolation{Field: "consistency_token",
+				Description: "want beneficiaries/<stream id>/<version> or visits/<stream id>/<version>, as a write returned it"})
 	}
 	wctx, cancel := context.WithTimeout(ctx, s.opts.WaitTimeout)
 	defer cancel()
-	err = s.waiter.WaitFor(wctx, t)
+	err = waiter.WaitFor(wctx, t)
 	switch {
 	case err == nil:
 		return nil
@@ -207,7 +222,7 @@ func (s *Server) doListCaseload(ctx context.Context, r *monitoringv1.ListCaseloa
 		item := &monitoringv1.CaseloadItem{
 			PersonId: p.PersonID, HouseholdId: p.HouseholdID, Village: p.Village, Categories: p.Categories,
 			Tier: int32(p.Tier), TierEffectiveDate: dateString(p.TierEffectiveOn), SocialWorker: p.SocialWorker,
-			Status: statusOf(p.Status), LastContactTime: timestamp(p.LastContactAt),
+			Status: statusOf(p.Status), LastContactTime: timestamp(p.LastContactAt), LastContactKind: p.LastContactKind,
 			NextContactDueDate: dateString(p.DueOn), RegisteredDate: p.RegisteredOn.Format(time.DateOnly),
 		}
 		if p.LastMonthlyUpdate != nil {
@@ -348,7 +363,8 @@ func (s *Server) doListDueFollowUps(ctx context.Context, r *monitoringv1.ListDue
 		days := int32(asOf.Sub(d.DueOn).Hours() / 24)
 		out.Items = append(out.Items, &monitoringv1.DueFollowUp{PersonId: d.PersonID, HouseholdId: d.HouseholdID,
 			Village: d.Village, SocialWorker: d.SocialWorker, Tier: int32(d.Tier), LastContactTime: timestamp(d.LastContactAt),
-			DueDate: d.DueOn.Format(time.DateOnly), Overdue: d.DueOn.Before(asOf), DaysOverdue: days})
+			LastContactKind: d.LastContactKind,
+			DueDate:         d.DueOn.Format(time.DateOnly), Overdue: d.DueOn.Before(asOf), DaysOverdue: days})
 	}
 	return out, nil
 }
@@ -441,6 +457,11 @@ func (s *Server) doGetStationFigures(ctx context.Context, r *monitoringv1.GetSta
 		ByVillage: rows(f.ByVillage), NewPersons: f.NewPersons, NewHouseholds: f.NewHouseholds, ExitsTotal: f.ExitsTotal}
 	for _, e := range f.Exits {
 		out.Exits = append(out.Exits, &monitoringv1.ExitFigure{Reason: e.Key, Persons: e.Persons})
+	}
+	if v := f.Visits; v != nil {
+		out.VisitsCompleted, out.VisitsByKind, out.ServicesByType = v.Completed, countRows(v.ByKind), countRows(v.ByService)
+		out.PersonTimes, out.CardsHandedOut = v.PersonTimes, v.Cards
+		out.OutreachEvents, out.OutreachAttendance = v.OutreachEvents, v.Attendance
 	}
 	return out, nil
 }

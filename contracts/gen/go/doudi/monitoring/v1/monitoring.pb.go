@@ -308,8 +308,11 @@ type CaseloadItem struct {
 	Overdue bool `protobuf:"varint,12,opt,name=overdue,proto3" json:"overdue,omitempty"`
 	// The date the person entered the register.
 	RegisteredDate string `protobuf:"bytes,13,opt,name=registered_date,json=registeredDate,proto3" json:"registered_date,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// What the last contact was: "monthly_update", "visit" or
+	// "hotline_follow_up"; empty if none yet.
+	LastContactKind string `protobuf:"bytes,14,opt,name=last_contact_kind,json=lastContactKind,proto3" json:"last_contact_kind,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *CaseloadItem) Reset() {
@@ -429,6 +432,13 @@ func (x *CaseloadItem) GetOverdue() bool {
 func (x *CaseloadItem) GetRegisteredDate() string {
 	if x != nil {
 		return x.RegisteredDate
+	}
+	return ""
+}
+
+func (x *CaseloadItem) GetLastContactKind() string {
+	if x != nil {
+		return x.LastContactKind
 	}
 	return ""
 }
@@ -1118,9 +1128,12 @@ type DueFollowUp struct {
 	// True when due_date is before as_of_date.
 	Overdue bool `protobuf:"varint,8,opt,name=overdue,proto3" json:"overdue,omitempty"`
 	// Days since due_date (0 when due on as_of_date, negative when due later).
-	DaysOverdue   int32 `protobuf:"varint,9,opt,name=days_overdue,json=daysOverdue,proto3" json:"days_overdue,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	DaysOverdue int32 `protobuf:"varint,9,opt,name=days_overdue,json=daysOverdue,proto3" json:"days_overdue,omitempty"`
+	// What the last contact was: "monthly_update", "visit" or
+	// "hotline_follow_up"; empty if none yet.
+	LastContactKind string `protobuf:"bytes,10,opt,name=last_contact_kind,json=lastContactKind,proto3" json:"last_contact_kind,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *DueFollowUp) Reset() {
@@ -1214,6 +1227,13 @@ func (x *DueFollowUp) GetDaysOverdue() int32 {
 		return x.DaysOverdue
 	}
 	return 0
+}
+
+func (x *DueFollowUp) GetLastContactKind() string {
+	if x != nil {
+		return x.LastContactKind
+	}
+	return ""
 }
 
 type GetPersonTierAsOfRequest struct {
@@ -1636,7 +1656,9 @@ func (x *GetStationFiguresRequest) GetConsistencyToken() string {
 
 // The station's figures for a period. Breakdowns count the persons active on
 // end_date, with their categories, tier and village of that date; a
-// household counts when at least one of its members does.
+// household counts when at least one of its members does. Visit figures
+// count the visits completed that occurred in the period (China dates),
+// whenever they were recorded.
 type StationFigures struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The period's first day.
@@ -1661,9 +1683,27 @@ type StationFigures struct {
 	// "moved_away", "no_longer_eligible", "other").
 	Exits []*ExitFigure `protobuf:"bytes,10,rep,name=exits,proto3" json:"exits,omitempty"`
 	// All exits in the period.
-	ExitsTotal    int64 `protobuf:"varint,11,opt,name=exits_total,json=exitsTotal,proto3" json:"exits_total,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ExitsTotal int64 `protobuf:"varint,11,opt,name=exits_total,json=exitsTotal,proto3" json:"exits_total,omitempty"`
+	// Visits completed that occurred in the period.
+	VisitsCompleted int64 `protobuf:"varint,12,opt,name=visits_completed,json=visitsCompleted,proto3" json:"visits_completed,omitempty"`
+	// Those visits by kind ("routine", "theme_day", "holiday_care",
+	// "hotline_follow_up", "respite"), ordered by kind.
+	VisitsByKind []*CountRow `protobuf:"bytes,13,rep,name=visits_by_kind,json=visitsByKind,proto3" json:"visits_by_kind,omitempty"`
+	// Services given on those visits by type ("policy_explanation",
+	// "emotional_care", "resource_linkage", "respite", "medical"), ordered by
+	// type; a further report of a visit adds its services.
+	ServicesByType []*CountRow `protobuf:"bytes,14,rep,name=services_by_type,json=servicesByType,proto3" json:"services_by_type,omitempty"`
+	// Person-times (人次) of those visits: the persons each visit named, or the
+	// current members of a household visited as a whole, summed over visits.
+	PersonTimes int64 `protobuf:"varint,15,opt,name=person_times,json=personTimes,proto3" json:"person_times,omitempty"`
+	// Policy cards handed out in the period, on visits and at publicity events.
+	CardsHandedOut int64 `protobuf:"varint,16,opt,name=cards_handed_out,json=cardsHandedOut,proto3" json:"cards_handed_out,omitempty"`
+	// Publicity events held in the period.
+	OutreachEvents int64 `protobuf:"varint,17,opt,name=outreach_events,json=outreachEvents,proto3" json:"outreach_events,omitempty"`
+	// Their attendance, summed.
+	OutreachAttendance int64 `protobuf:"varint,18,opt,name=outreach_attendance,json=outreachAttendance,proto3" json:"outreach_attendance,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *StationFigures) Reset() {
@@ -1773,6 +1813,110 @@ func (x *StationFigures) GetExitsTotal() int64 {
 	return 0
 }
 
+func (x *StationFigures) GetVisitsCompleted() int64 {
+	if x != nil {
+		return x.VisitsCompleted
+	}
+	return 0
+}
+
+func (x *StationFigures) GetVisitsByKind() []*CountRow {
+	if x != nil {
+		return x.VisitsByKind
+	}
+	return nil
+}
+
+func (x *StationFigures) GetServicesByType() []*CountRow {
+	if x != nil {
+		return x.ServicesByType
+	}
+	return nil
+}
+
+func (x *StationFigures) GetPersonTimes() int64 {
+	if x != nil {
+		return x.PersonTimes
+	}
+	return 0
+}
+
+func (x *StationFigures) GetCardsHandedOut() int64 {
+	if x != nil {
+		return x.CardsHandedOut
+	}
+	return 0
+}
+
+func (x *StationFigures) GetOutreachEvents() int64 {
+	if x != nil {
+		return x.OutreachEvents
+	}
+	return 0
+}
+
+func (x *StationFigures) GetOutreachAttendance() int64 {
+	if x != nil {
+		return x.OutreachAttendance
+	}
+	return 0
+}
+
+// A count under a key.
+type CountRow struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The key, e.g. a visit kind or a service type.
+	Key string `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// The count.
+	Count         int64 `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CountRow) Reset() {
+	*x = CountRow{}
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CountRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CountRow) ProtoMessage() {}
+
+func (x *CountRow) ProtoReflect() protoreflect.Message {
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CountRow.ProtoReflect.Descriptor instead.
+func (*CountRow) Descriptor() ([]byte, []int) {
+	return file_doudi_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *CountRow) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *CountRow) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
 // One line of a breakdown.
 type FigureRow struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1788,7 +1932,7 @@ type FigureRow struct {
 
 func (x *FigureRow) Reset() {
 	*x = FigureRow{}
-	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[19]
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1800,7 +1944,7 @@ func (x *FigureRow) String() string {
 func (*FigureRow) ProtoMessage() {}
 
 func (x *FigureRow) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[19]
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1813,7 +1957,7 @@ func (x *FigureRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FigureRow.ProtoReflect.Descriptor instead.
 func (*FigureRow) Descriptor() ([]byte, []int) {
-	return file_doudi_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{19}
+	return file_doudi_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *FigureRow) GetKey() string {
@@ -1850,7 +1994,7 @@ type ExitFigure struct {
 
 func (x *ExitFigure) Reset() {
 	*x = ExitFigure{}
-	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[20]
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1862,7 +2006,7 @@ func (x *ExitFigure) String() string {
 func (*ExitFigure) ProtoMessage() {}
 
 func (x *ExitFigure) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[20]
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1875,7 +2019,7 @@ func (x *ExitFigure) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExitFigure.ProtoReflect.Descriptor instead.
 func (*ExitFigure) Descriptor() ([]byte, []int) {
-	return file_doudi_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{20}
+	return file_doudi_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ExitFigure) GetReason() string {
@@ -1888,6 +2032,1185 @@ func (x *ExitFigure) GetReason() string {
 func (x *ExitFigure) GetPersons() int64 {
 	if x != nil {
 		return x.Persons
+	}
+	return 0
+}
+
+type GetSocialWorkerWorkloadRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tenant code. Required.
+	Tenant string `protobuf:"bytes,1,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	// The month, "YYYY-MM". Required.
+	Month string `protobuf:"bytes,2,opt,name=month,proto3" json:"month,omitempty"`
+	// Only this social worker (staff id); empty means every one.
+	SocialWorker string `protobuf:"bytes,3,opt,name=social_worker,json=socialWorker,proto3" json:"social_worker,omitempty"`
+	// Wait until the views have applied this write first.
+	ConsistencyToken string `protobuf:"bytes,4,opt,name=consistency_token,json=consistencyToken,proto3" json:"consistency_token,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *GetSocialWorkerWorkloadRequest) Reset() {
+	*x = GetSocialWorkerWorkloadRequest{}
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSocialWorkerWorkloadRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSocialWorkerWorkloadRequest) ProtoMessage() {}
+
+func (x *GetSocialWorkerWorkloadRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSocialWorkerWorkloadRequest.ProtoReflect.Descriptor instead.
+func (*GetSocialWorkerWorkloadRequest) Descriptor() ([]byte, []int) {
+	return file_doudi_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *GetSocialWorkerWorkloadRequest) GetTenant() string {
+	if x != nil {
+		return x.Tenant
+	}
+	return ""
+}
+
+func (x *GetSocialWorkerWorkloadRequest) GetMonth() string {
+	if x != nil {
+		return x.Month
+	}
+	return ""
+}
+
+func (x *GetSocialWorkerWorkloadRequest) GetSocialWorker() string {
+	if x != nil {
+		return x.SocialWorker
+	}
+	return ""
+}
+
+func (x *GetSocialWorkerWorkloadRequest) GetConsistencyToken() string {
+	if x != nil {
+		return x.ConsistencyToken
+	}
+	return ""
+}
+
+// Social workers' workloads in a month. Persons are those active now, with
+// their current tier and social worker.
+type SocialWorkerWorkload struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The month asked for.
+	Month string `protobuf:"bytes,1,opt,name=month,proto3" json:"month,omitempty"`
+	// One entry per social worker with active persons, ordered by staff id;
+	// an empty social_worker holds the persons with none.
+	Workers       []*WorkerWorkload `protobuf:"bytes,2,rep,name=workers,proto3" json:"workers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SocialWorkerWorkload) Reset() {
+	*x = SocialWorkerWorkload{}
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SocialWorkerWorkload) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SocialWorkerWorkload) ProtoMessage() {}
+
+func (x *SocialWorkerWorkload) ProtoReflect() protoreflect.Message {
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SocialWorkerWorkload.ProtoReflect.Descriptor instead.
+func (*SocialWorkerWorkload) Descriptor() ([]byte, []int) {
+	return file_doudi_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *SocialWorkerWorkload) GetMonth() string {
+	if x != nil {
+		return x.Month
+	}
+	return ""
+}
+
+func (x *SocialWorkerWorkload) GetWorkers() []*WorkerWorkload {
+	if x != nil {
+		return x.Workers
+	}
+	return nil
+}
+
+// One social worker's workload in the month.
+type WorkerWorkload struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The social worker's staff id; empty for persons with none.
+	SocialWorker string `protobuf:"bytes,1,opt,name=social_worker,json=socialWorker,proto3" json:"social_worker,omitempty"`
+	// Their active persons.
+	ActivePersons int64 `protobuf:"varint,2,opt,name=active_persons,json=activePersons,proto3" json:"active_persons,omitempty"`
+	// Their active persons by tier, ordered by tier (0: not assessed).
+	PersonsByTier []*TierTotal `protobuf:"bytes,3,rep,name=persons_by_tier,json=personsByTier,proto3" json:"persons_by_tier,omitempty"`
+	// Contacts with their active persons in the month (a visit naming two
+	// persons is two contacts).
+	ContactsDone int64 `protobuf:"varint,4,opt,name=contacts_done,json=contactsDone,proto3" json:"contacts_done,omitempty"`
+	// Their active persons with at least one contact in the month.
+	PersonsContacted int64 `protobuf:"varint,5,opt,name=persons_contacted,json=personsContacted,proto3" json:"persons_contacted,omitempty"`
+	// Their active, assessed persons who needed a contact in the month: the
+	// next contact, reckoned from the last contact before the month began (or
+	// the registration date), fell due by the month's last day.
+	ContactsDue int64 `protobuf:"varint,6,opt,name=contacts_due,json=contactsDue,proto3" json:"contacts_due,omitempty"`
+	// Of contacts_due, the persons who had a contact in the month.
+	ContactsDueDone int64 `protobuf:"varint,7,opt,name=contacts_due_done,json=contactsDueDone,proto3" json:"contacts_due_done,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *WorkerWorkload) Reset() {
+	*x = WorkerWorkload{}
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WorkerWorkload) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WorkerWorkload) ProtoMessage() {}
+
+func (x *WorkerWorkload) ProtoReflect() protoreflect.Message {
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WorkerWorkload.ProtoReflect.Descriptor instead.
+func (*WorkerWorkload) Descriptor() ([]byte, []int) {
+	return file_doudi_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *WorkerWorkload) GetSocialWorker() string {
+	if x != nil {
+		return x.SocialWorker
+	}
+	return ""
+}
+
+func (x *WorkerWorkload) GetActivePersons() int64 {
+	if x != nil {
+		return x.ActivePersons
+	}
+	return 0
+}
+
+func (x *WorkerWorkload) GetPersonsByTier() []*TierTotal {
+	if x != nil {
+		return x.PersonsByTier
+	}
+	return nil
+}
+
+func (x *WorkerWorkload) GetContactsDone() int64 {
+	if x != nil {
+		return x.ContactsDone
+	}
+	return 0
+}
+
+func (x *WorkerWorkload) GetPersonsContacted() int64 {
+	if x != nil {
+		return x.PersonsContacted
+	}
+	return 0
+}
+
+func (x *WorkerWorkload) GetContactsDue() int64 {
+	if x != nil {
+		return x.ContactsDue
+	}
+	return 0
+}
+
+func (x *WorkerWorkload) GetContactsDueDone() int64 {
+	if x != nil {
+		return x.ContactsDueDone
+	}
+	return 0
+}
+
+type GetVillageCoverageRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tenant code. Required.
+	Tenant string `protobuf:"bytes,1,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	// The month, "YYYY-MM". Required.
+	Month string `protobuf:"bytes,2,opt,name=month,proto3" json:"month,omitempty"`
+	// Wait until the views have applied this write first.
+	ConsistencyToken string `protobuf:"bytes,3,opt,name=consistency_token,json=consistencyToken,proto3" json:"consistency_token,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *GetVillageCoverageRequest) Reset() {
+	*x = GetVillageCoverageRequest{}
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetVillageCoverageRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetVillageCoverageRequest) ProtoMessage() {}
+
+func (x *GetVillageCoverageRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetVillageCoverageRequest.ProtoReflect.Descriptor instead.
+func (*GetVillageCoverageRequest) Descriptor() ([]byte, []int) {
+	return file_doudi_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *GetVillageCoverageRequest) GetTenant() string {
+	if x != nil {
+		return x.Tenant
+	}
+	return ""
+}
+
+func (x *GetVillageCoverageRequest) GetMonth() string {
+	if x != nil {
+		return x.Month
+	}
+	return ""
+}
+
+func (x *GetVillageCoverageRequest) GetConsistencyToken() string {
+	if x != nil {
+		return x.ConsistencyToken
+	}
+	return ""
+}
+
+// The villages' coverage in a month. The villages are those of the caseload
+// and of social workers' assignments (and any with a station day, visit or
+// publicity event).
+type VillageCoverage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The month asked for.
+	Month string `protobuf:"bytes,1,opt,name=month,proto3" json:"month,omitempty"`
+	// One entry per village, ordered by village code.
+	Villages []*VillageCoverageRow `protobuf:"bytes,2,rep,name=villages,proto3" json:"villages,omitempty"`
+	// Villages covered in the month.
+	VillagesCovered int64 `protobuf:"varint,3,opt,name=villages_covered,json=villagesCovered,proto3" json:"villages_covered,omitempty"`
+	// Villages listed.
+	VillagesTotal int64 `protobuf:"varint,4,opt,name=villages_total,json=villagesTotal,proto3" json:"villages_total,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VillageCoverage) Reset() {
+	*x = VillageCoverage{}
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VillageCoverage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VillageCoverage) ProtoMessage() {}
+
+func (x *VillageCoverage) ProtoReflect() protoreflect.Message {
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VillageCoverage.ProtoReflect.Descriptor instead.
+func (*VillageCoverage) Descriptor() ([]byte, []int) {
+	return file_doudi_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *VillageCoverage) GetMonth() string {
+	if x != nil {
+		return x.Month
+	}
+	return ""
+}
+
+func (x *VillageCoverage) GetVillages() []*VillageCoverageRow {
+	if x != nil {
+		return x.Villages
+	}
+	return nil
+}
+
+func (x *VillageCoverage) GetVillagesCovered() int64 {
+	if x != nil {
+		return x.VillagesCovered
+	}
+	return 0
+}
+
+func (x *VillageCoverage) GetVillagesTotal() int64 {
+	if x != nil {
+		return x.VillagesTotal
+	}
+	return 0
+}
+
+// One village's coverage in the month.
+type VillageCoverageRow struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The village code.
+	Village string `protobuf:"bytes,1,opt,name=village,proto3" json:"village,omitempty"`
+	// The village's station day in the month, "YYYY-MM-DD"; empty if none was
+	// scheduled.
+	StationDay string `protobuf:"bytes,2,opt,name=station_day,json=stationDay,proto3" json:"station_day,omitempty"`
+	// The social worker stationed that day; empty with no station day.
+	StationDaySocialWorker string `protobuf:"bytes,3,opt,name=station_day_social_worker,json=stationDaySocialWorker,proto3" json:"station_day_social_worker,omitempty"`
+	// Visits completed in the village that occurred in the month.
+	VisitsCompleted int64 `protobuf:"varint,4,opt,name=visits_completed,json=visitsCompleted,proto3" json:"visits_completed,omitempty"`
+	// Publicity events held in the village in the month.
+	OutreachEvents int64 `protobuf:"varint,5,opt,name=outreach_events,json=outreachEvents,proto3" json:"outreach_events,omitempty"`
+	// True when the village had a station day or a completed visit.
+	Covered bool `protobuf:"varint,6,opt,name=covered,proto3" json:"covered,omitempty"`
+	// The social workers responsible for the village on the month's last day,
+	// ordered.
+	SocialWorkers []string `protobuf:"bytes,7,rep,name=social_workers,json=socialWorkers,proto3" json:"social_workers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VillageCoverageRow) Reset() {
+	*x = VillageCoverageRow{}
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VillageCoverageRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VillageCoverageRow) ProtoMessage() {}
+
+func (x *VillageCoverageRow) ProtoReflect() protoreflect.Message {
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VillageCoverageRow.ProtoReflect.Descriptor instead.
+func (*VillageCoverageRow) Descriptor() ([]byte, []int) {
+	return file_doudi_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *VillageCoverageRow) GetVillage() string {
+	if x != nil {
+		return x.Village
+	}
+	return ""
+}
+
+func (x *VillageCoverageRow) GetStationDay() string {
+	if x != nil {
+		return x.StationDay
+	}
+	return ""
+}
+
+func (x *VillageCoverageRow) GetStationDaySocialWorker() string {
+	if x != nil {
+		return x.StationDaySocialWorker
+	}
+	return ""
+}
+
+func (x *VillageCoverageRow) GetVisitsCompleted() int64 {
+	if x != nil {
+		return x.VisitsCompleted
+	}
+	return 0
+}
+
+func (x *VillageCoverageRow) GetOutreachEvents() int64 {
+	if x != nil {
+		return x.OutreachEvents
+	}
+	return 0
+}
+
+func (x *VillageCoverageRow) GetCovered() bool {
+	if x != nil {
+		return x.Covered
+	}
+	return false
+}
+
+func (x *VillageCoverageRow) GetSocialWorkers() []string {
+	if x != nil {
+		return x.SocialWorkers
+	}
+	return nil
+}
+
+type GetCardFiguresRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tenant code. Required.
+	Tenant string `protobuf:"bytes,1,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	// The period's first day. Required.
+	StartDate string `protobuf:"bytes,2,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	// The period's last day (inclusive), not before start_date. Required.
+	EndDate string `protobuf:"bytes,3,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	// Only this village.
+	Village string `protobuf:"bytes,4,opt,name=village,proto3" json:"village,omitempty"`
+	// Wait until the views have applied this write first.
+	ConsistencyToken string `protobuf:"bytes,5,opt,name=consistency_token,json=consistencyToken,proto3" json:"consistency_token,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *GetCardFiguresRequest) Reset() {
+	*x = GetCardFiguresRequest{}
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCardFiguresRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCardFiguresRequest) ProtoMessage() {}
+
+func (x *GetCardFiguresRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCardFiguresRequest.ProtoReflect.Descriptor instead.
+func (*GetCardFiguresRequest) Descriptor() ([]byte, []int) {
+	return file_doudi_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *GetCardFiguresRequest) GetTenant() string {
+	if x != nil {
+		return x.Tenant
+	}
+	return ""
+}
+
+func (x *GetCardFiguresRequest) GetStartDate() string {
+	if x != nil {
+		return x.StartDate
+	}
+	return ""
+}
+
+func (x *GetCardFiguresRequest) GetEndDate() string {
+	if x != nil {
+		return x.EndDate
+	}
+	return ""
+}
+
+func (x *GetCardFiguresRequest) GetVillage() string {
+	if x != nil {
+		return x.Village
+	}
+	return ""
+}
+
+func (x *GetCardFiguresRequest) GetConsistencyToken() string {
+	if x != nil {
+		return x.ConsistencyToken
+	}
+	return ""
+}
+
+// Policy cards handed out in a period: on visits completed that occurred in
+// it (a further report of a visit adds its cards) and at publicity events
+// held in it (with their latest figures).
+type CardFigures struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The period's first day.
+	StartDate string `protobuf:"bytes,1,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	// The period's last day.
+	EndDate string `protobuf:"bytes,2,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	// One row per edition and village with cards, ordered by edition, then
+	// village.
+	Rows []*CardFigureRow `protobuf:"bytes,3,rep,name=rows,proto3" json:"rows,omitempty"`
+	// Cards by edition, ordered by edition.
+	ByEdition []*CardEditionTotal `protobuf:"bytes,4,rep,name=by_edition,json=byEdition,proto3" json:"by_edition,omitempty"`
+	// All cards handed out.
+	CardsTotal int64 `protobuf:"varint,5,opt,name=cards_total,json=cardsTotal,proto3" json:"cards_total,omitempty"`
+	// Publicity events by village, ordered by village.
+	Outreach []*OutreachFigure `protobuf:"bytes,6,rep,name=outreach,proto3" json:"outreach,omitempty"`
+	// Publicity events held.
+	OutreachEvents int64 `protobuf:"varint,7,opt,name=outreach_events,json=outreachEvents,proto3" json:"outreach_events,omitempty"`
+	// Their attendance, summed.
+	OutreachAttendance int64 `protobuf:"varint,8,opt,name=outreach_attendance,json=outreachAttendance,proto3" json:"outreach_attendance,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *CardFigures) Reset() {
+	*x = CardFigures{}
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CardFigures) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CardFigures) ProtoMessage() {}
+
+func (x *CardFigures) ProtoReflect() protoreflect.Message {
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CardFigures.ProtoReflect.Descriptor instead.
+func (*CardFigures) Descriptor() ([]byte, []int) {
+	return file_doudi_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *CardFigures) GetStartDate() string {
+	if x != nil {
+		return x.StartDate
+	}
+	return ""
+}
+
+func (x *CardFigures) GetEndDate() string {
+	if x != nil {
+		return x.EndDate
+	}
+	return ""
+}
+
+func (x *CardFigures) GetRows() []*CardFigureRow {
+	if x != nil {
+		return x.Rows
+	}
+	return nil
+}
+
+func (x *CardFigures) GetByEdition() []*CardEditionTotal {
+	if x != nil {
+		return x.ByEdition
+	}
+	return nil
+}
+
+func (x *CardFigures) GetCardsTotal() int64 {
+	if x != nil {
+		return x.CardsTotal
+	}
+	return 0
+}
+
+func (x *CardFigures) GetOutreach() []*OutreachFigure {
+	if x != nil {
+		return x.Outreach
+	}
+	return nil
+}
+
+func (x *CardFigures) GetOutreachEvents() int64 {
+	if x != nil {
+		return x.OutreachEvents
+	}
+	return 0
+}
+
+func (x *CardFigures) GetOutreachAttendance() int64 {
+	if x != nil {
+		return x.OutreachAttendance
+	}
+	return 0
+}
+
+// Cards of one edition handed out in one village.
+type CardFigureRow struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The edition's revision number.
+	Edition int32 `protobuf:"varint,1,opt,name=edition,proto3" json:"edition,omitempty"`
+	// The village code.
+	Village string `protobuf:"bytes,2,opt,name=village,proto3" json:"village,omitempty"`
+	// Cards handed out on visits.
+	OnVisits int64 `protobuf:"varint,3,opt,name=on_visits,json=onVisits,proto3" json:"on_visits,omitempty"`
+	// Cards handed out at publicity events.
+	AtOutreach int64 `protobuf:"varint,4,opt,name=at_outreach,json=atOutreach,proto3" json:"at_outreach,omitempty"`
+	// Both.
+	Total         int64 `protobuf:"varint,5,opt,name=total,proto3" json:"total,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CardFigureRow) Reset() {
+	*x = CardFigureRow{}
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CardFigureRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CardFigureRow) ProtoMessage() {}
+
+func (x *CardFigureRow) ProtoReflect() protoreflect.Message {
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CardFigureRow.ProtoReflect.Descriptor instead.
+func (*CardFigureRow) Descriptor() ([]byte, []int) {
+	return file_doudi_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *CardFigureRow) GetEdition() int32 {
+	if x != nil {
+		return x.Edition
+	}
+	return 0
+}
+
+func (x *CardFigureRow) GetVillage() string {
+	if x != nil {
+		return x.Village
+	}
+	return ""
+}
+
+func (x *CardFigureRow) GetOnVisits() int64 {
+	if x != nil {
+		return x.OnVisits
+	}
+	return 0
+}
+
+func (x *CardFigureRow) GetAtOutreach() int64 {
+	if x != nil {
+		return x.AtOutreach
+	}
+	return 0
+}
+
+func (x *CardFigureRow) GetTotal() int64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+// Cards of one edition.
+type CardEditionTotal struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The edition's revision number.
+	Edition int32 `protobuf:"varint,1,opt,name=edition,proto3" json:"edition,omitempty"`
+	// Cards handed out.
+	Cards         int64 `protobuf:"varint,2,opt,name=cards,proto3" json:"cards,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CardEditionTotal) Reset() {
+	*x = CardEditionTotal{}
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CardEditionTotal) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CardEditionTotal) ProtoMessage() {}
+
+func (x *CardEditionTotal) ProtoReflect() protoreflect.Message {
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CardEditionTotal.ProtoReflect.Descriptor instead.
+func (*CardEditionTotal) Descriptor() ([]byte, []int) {
+	return file_doudi_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *CardEditionTotal) GetEdition() int32 {
+	if x != nil {
+		return x.Edition
+	}
+	return 0
+}
+
+func (x *CardEditionTotal) GetCards() int64 {
+	if x != nil {
+		return x.Cards
+	}
+	return 0
+}
+
+// Publicity events of one village.
+type OutreachFigure struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The village code.
+	Village string `protobuf:"bytes,1,opt,name=village,proto3" json:"village,omitempty"`
+	// Events held.
+	Events int64 `protobuf:"varint,2,opt,name=events,proto3" json:"events,omitempty"`
+	// Their attendance, summed.
+	Attendance    int64 `protobuf:"varint,3,opt,name=attendance,proto3" json:"attendance,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OutreachFigure) Reset() {
+	*x = OutreachFigure{}
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OutreachFigure) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OutreachFigure) ProtoMessage() {}
+
+func (x *OutreachFigure) ProtoReflect() protoreflect.Message {
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OutreachFigure.ProtoReflect.Descriptor instead.
+func (*OutreachFigure) Descriptor() ([]byte, []int) {
+	return file_doudi_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *OutreachFigure) GetVillage() string {
+	if x != nil {
+		return x.Village
+	}
+	return ""
+}
+
+func (x *OutreachFigure) GetEvents() int64 {
+	if x != nil {
+		return x.Events
+	}
+	return 0
+}
+
+func (x *OutreachFigure) GetAttendance() int64 {
+	if x != nil {
+		return x.Attendance
+	}
+	return 0
+}
+
+type GetHotlineServiceLevelsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tenant code. Required.
+	Tenant string `protobuf:"bytes,1,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	// The moment the levels are computed for; default now.
+	AsOfTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=as_of_time,json=asOfTime,proto3" json:"as_of_time,omitempty"`
+	// The period whose follow-ups the median covers: follow-ups on or after
+	// this day (China date); empty means no lower bound.
+	StartDate string `protobuf:"bytes,3,opt,name=start_date,json=startDate,proto3" json:"start_date,omitempty"`
+	// Follow-ups on or before this day; empty means up to as_of_time.
+	EndDate string `protobuf:"bytes,4,opt,name=end_date,json=endDate,proto3" json:"end_date,omitempty"`
+	// The most overdue calls to list: default 50, at most 500.
+	PageSize int32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page.
+	PageToken string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Wait until the views have applied this write first.
+	ConsistencyToken string `protobuf:"bytes,7,opt,name=consistency_token,json=consistencyToken,proto3" json:"consistency_token,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *GetHotlineServiceLevelsRequest) Reset() {
+	*x = GetHotlineServiceLevelsRequest{}
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetHotlineServiceLevelsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetHotlineServiceLevelsRequest) ProtoMessage() {}
+
+func (x *GetHotlineServiceLevelsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetHotlineServiceLevelsRequest.ProtoReflect.Descriptor instead.
+func (*GetHotlineServiceLevelsRequest) Descriptor() ([]byte, []int) {
+	return file_doudi_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *GetHotlineServiceLevelsRequest) GetTenant() string {
+	if x != nil {
+		return x.Tenant
+	}
+	return ""
+}
+
+func (x *GetHotlineServiceLevelsRequest) GetAsOfTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOfTime
+	}
+	return nil
+}
+
+func (x *GetHotlineServiceLevelsRequest) GetStartDate() string {
+	if x != nil {
+		return x.StartDate
+	}
+	return ""
+}
+
+func (x *GetHotlineServiceLevelsRequest) GetEndDate() string {
+	if x != nil {
+		return x.EndDate
+	}
+	return ""
+}
+
+func (x *GetHotlineServiceLevelsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *GetHotlineServiceLevelsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *GetHotlineServiceLevelsRequest) GetConsistencyToken() string {
+	if x != nil {
+		return x.ConsistencyToken
+	}
+	return ""
+}
+
+// The hotline's service levels at as_of_time. A call is open from its
+// receipt until its follow-up; overdue when open past its due time (the
+// latest due_time, set at receipt and at each triage).
+type HotlineServiceLevels struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The moment computed for.
+	AsOfTime *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=as_of_time,json=asOfTime,proto3" json:"as_of_time,omitempty"`
+	// Calls open at as_of_time.
+	OpenCalls int64 `protobuf:"varint,2,opt,name=open_calls,json=openCalls,proto3" json:"open_calls,omitempty"`
+	// Open calls past their due time.
+	OverdueCalls int64 `protobuf:"varint,3,opt,name=overdue_calls,json=overdueCalls,proto3" json:"overdue_calls,omitempty"`
+	// The overdue calls of this page, most overdue first (by due time, then
+	// call id).
+	Overdue []*OverdueCall `protobuf:"bytes,4,rep,name=overdue,proto3" json:"overdue,omitempty"`
+	// The token for the next page of overdue calls; empty on the last page.
+	NextPageToken string `protobuf:"bytes,5,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Calls followed up in the period (by as_of_time).
+	FollowedUpCalls int64 `protobuf:"varint,6,opt,name=followed_up_calls,json=followedUpCalls,proto3" json:"followed_up_calls,omitempty"`
+	// The median time from receipt to follow-up over those calls, in seconds;
+	// 0 when there were none.
+	MedianFollowUpSeconds int64 `protobuf:"varint,7,opt,name=median_follow_up_seconds,json=medianFollowUpSeconds,proto3" json:"median_follow_up_seconds,omitempty"`
+	// Of those calls, the ones followed up after their due time.
+	FollowedUpLate int64 `protobuf:"varint,8,opt,name=followed_up_late,json=followedUpLate,proto3" json:"followed_up_late,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *HotlineServiceLevels) Reset() {
+	*x = HotlineServiceLevels{}
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HotlineServiceLevels) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HotlineServiceLevels) ProtoMessage() {}
+
+func (x *HotlineServiceLevels) ProtoReflect() protoreflect.Message {
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HotlineServiceLevels.ProtoReflect.Descriptor instead.
+func (*HotlineServiceLevels) Descriptor() ([]byte, []int) {
+	return file_doudi_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *HotlineServiceLevels) GetAsOfTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOfTime
+	}
+	return nil
+}
+
+func (x *HotlineServiceLevels) GetOpenCalls() int64 {
+	if x != nil {
+		return x.OpenCalls
+	}
+	return 0
+}
+
+func (x *HotlineServiceLevels) GetOverdueCalls() int64 {
+	if x != nil {
+		return x.OverdueCalls
+	}
+	return 0
+}
+
+func (x *HotlineServiceLevels) GetOverdue() []*OverdueCall {
+	if x != nil {
+		return x.Overdue
+	}
+	return nil
+}
+
+func (x *HotlineServiceLevels) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *HotlineServiceLevels) GetFollowedUpCalls() int64 {
+	if x != nil {
+		return x.FollowedUpCalls
+	}
+	return 0
+}
+
+func (x *HotlineServiceLevels) GetMedianFollowUpSeconds() int64 {
+	if x != nil {
+		return x.MedianFollowUpSeconds
+	}
+	return 0
+}
+
+func (x *HotlineServiceLevels) GetFollowedUpLate() int64 {
+	if x != nil {
+		return x.FollowedUpLate
+	}
+	return 0
+}
+
+// An open call past its due time.
+type OverdueCall struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The call (UUID).
+	CallId string `protobuf:"bytes,1,opt,name=call_id,json=callId,proto3" json:"call_id,omitempty"`
+	// The hotline line, 1 to 6.
+	Line int32 `protobuf:"varint,2,opt,name=line,proto3" json:"line,omitempty"`
+	// "urgent" or "normal".
+	Urgency string `protobuf:"bytes,3,opt,name=urgency,proto3" json:"urgency,omitempty"`
+	// The staff id owning the follow-up; empty while not triaged.
+	Owner string `protobuf:"bytes,4,opt,name=owner,proto3" json:"owner,omitempty"`
+	// When the call came in.
+	ReceivedTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=received_time,json=receivedTime,proto3" json:"received_time,omitempty"`
+	// When it was due to be followed up.
+	DueTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
+	// Seconds past due_time at as_of_time.
+	SecondsOverdue int64 `protobuf:"varint,7,opt,name=seconds_overdue,json=secondsOverdue,proto3" json:"seconds_overdue,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *OverdueCall) Reset() {
+	*x = OverdueCall{}
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OverdueCall) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OverdueCall) ProtoMessage() {}
+
+func (x *OverdueCall) ProtoReflect() protoreflect.Message {
+	mi := &file_doudi_monitoring_v1_monitoring_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OverdueCall.ProtoReflect.Descriptor instead.
+func (*OverdueCall) Descriptor() ([]byte, []int) {
+	return file_doudi_monitoring_v1_monitoring_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *OverdueCall) GetCallId() string {
+	if x != nil {
+		return x.CallId
+	}
+	return ""
+}
+
+func (x *OverdueCall) GetLine() int32 {
+	if x != nil {
+		return x.Line
+	}
+	return 0
+}
+
+func (x *OverdueCall) GetUrgency() string {
+	if x != nil {
+		return x.Urgency
+	}
+	return ""
+}
+
+func (x *OverdueCall) GetOwner() string {
+	if x != nil {
+		return x.Owner
+	}
+	return ""
+}
+
+func (x *OverdueCall) GetReceivedTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReceivedTime
+	}
+	return nil
+}
+
+func (x *OverdueCall) GetDueTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DueTime
+	}
+	return nil
+}
+
+func (x *OverdueCall) GetSecondsOverdue() int64 {
+	if x != nil {
+		return x.SecondsOverdue
 	}
 	return 0
 }
@@ -1916,7 +3239,7 @@ const file_doudi_monitoring_v1_monitoring_proto_rawDesc = "" +
 	"\x05items\x18\x01 \x03(\v2!.doudi.monitoring.v1.CaseloadItemR\x05items\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1c\n" +
 	"\n" +
-	"as_of_date\x18\x03 \x01(\tR\basOfDate\"\xa3\x04\n" +
+	"as_of_date\x18\x03 \x01(\tR\basOfDate\"\xcf\x04\n" +
 	"\fCaseloadItem\x12\x1b\n" +
 	"\tperson_id\x18\x01 \x01(\tR\bpersonId\x12!\n" +
 	"\fhousehold_id\x18\x02 \x01(\tR\vhouseholdId\x12\x18\n" +
@@ -1933,7 +3256,8 @@ const file_doudi_monitoring_v1_monitoring_proto_rawDesc = "" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\x0flastContactTime\x121\n" +
 	"\x15next_contact_due_date\x18\v \x01(\tR\x12nextContactDueDate\x12\x18\n" +
 	"\aoverdue\x18\f \x01(\bR\aoverdue\x12'\n" +
-	"\x0fregistered_date\x18\r \x01(\tR\x0eregisteredDate\"\xca\x01\n" +
+	"\x0fregistered_date\x18\r \x01(\tR\x0eregisteredDate\x12*\n" +
+	"\x11last_contact_kind\x18\x0e \x01(\tR\x0flastContactKind\"\xca\x01\n" +
 	"\x14GetTierCountsRequest\x12\x16\n" +
 	"\x06tenant\x18\x01 \x01(\tR\x06tenant\x12\x18\n" +
 	"\avillage\x18\x02 \x01(\tR\avillage\x12\x1a\n" +
@@ -1989,7 +3313,7 @@ const file_doudi_monitoring_v1_monitoring_proto_rawDesc = "" +
 	"\x05items\x18\x01 \x03(\v2 .doudi.monitoring.v1.DueFollowUpR\x05items\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1c\n" +
 	"\n" +
-	"as_of_date\x18\x03 \x01(\tR\basOfDate\"\xc0\x02\n" +
+	"as_of_date\x18\x03 \x01(\tR\basOfDate\"\xec\x02\n" +
 	"\vDueFollowUp\x12\x1b\n" +
 	"\tperson_id\x18\x01 \x01(\tR\bpersonId\x12!\n" +
 	"\fhousehold_id\x18\x02 \x01(\tR\vhouseholdId\x12\x18\n" +
@@ -1999,7 +3323,9 @@ const file_doudi_monitoring_v1_monitoring_proto_rawDesc = "" +
 	"\x11last_contact_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0flastContactTime\x12\x19\n" +
 	"\bdue_date\x18\a \x01(\tR\adueDate\x12\x18\n" +
 	"\aoverdue\x18\b \x01(\bR\aoverdue\x12!\n" +
-	"\fdays_overdue\x18\t \x01(\x05R\vdaysOverdue\"\x90\x01\n" +
+	"\fdays_overdue\x18\t \x01(\x05R\vdaysOverdue\x12*\n" +
+	"\x11last_contact_kind\x18\n" +
+	" \x01(\tR\x0flastContactKind\"\x90\x01\n" +
 	"\x18GetPersonTierAsOfRequest\x12\x16\n" +
 	"\x06tenant\x18\x01 \x01(\tR\x06tenant\x12\x1b\n" +
 	"\tperson_id\x18\x02 \x01(\tR\bpersonId\x12\x12\n" +
@@ -2028,7 +3354,7 @@ const file_doudi_monitoring_v1_monitoring_proto_rawDesc = "" +
 	"\n" +
 	"start_date\x18\x02 \x01(\tR\tstartDate\x12\x19\n" +
 	"\bend_date\x18\x03 \x01(\tR\aendDate\x12+\n" +
-	"\x11consistency_token\x18\x04 \x01(\tR\x10consistencyToken\"\xdd\x03\n" +
+	"\x11consistency_token\x18\x04 \x01(\tR\x10consistencyToken\"\xbd\x06\n" +
 	"\x0eStationFigures\x12\x1d\n" +
 	"\n" +
 	"start_date\x18\x01 \x01(\tR\tstartDate\x12\x19\n" +
@@ -2048,7 +3374,17 @@ const file_doudi_monitoring_v1_monitoring_proto_rawDesc = "" +
 	"\x05exits\x18\n" +
 	" \x03(\v2\x1f.doudi.monitoring.v1.ExitFigureR\x05exits\x12\x1f\n" +
 	"\vexits_total\x18\v \x01(\x03R\n" +
-	"exitsTotal\"W\n" +
+	"exitsTotal\x12)\n" +
+	"\x10visits_completed\x18\f \x01(\x03R\x0fvisitsCompleted\x12C\n" +
+	"\x0evisits_by_kind\x18\r \x03(\v2\x1d.doudi.monitoring.v1.CountRowR\fvisitsByKind\x12G\n" +
+	"\x10services_by_type\x18\x0e \x03(\v2\x1d.doudi.monitoring.v1.CountRowR\x0eservicesByType\x12!\n" +
+	"\fperson_times\x18\x0f \x01(\x03R\vpersonTimes\x12(\n" +
+	"\x10cards_handed_out\x18\x10 \x01(\x03R\x0ecardsHandedOut\x12'\n" +
+	"\x0foutreach_events\x18\x11 \x01(\x03R\x0eoutreachEvents\x12/\n" +
+	"\x13outreach_attendance\x18\x12 \x01(\x03R\x12outreachAttendance\"2\n" +
+	"\bCountRow\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\"W\n" +
 	"\tFigureRow\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x18\n" +
 	"\apersons\x18\x02 \x01(\x03R\apersons\x12\x1e\n" +
@@ -2058,13 +3394,112 @@ const file_doudi_monitoring_v1_monitoring_proto_rawDesc = "" +
 	"\n" +
 	"ExitFigure\x12\x16\n" +
 	"\x06reason\x18\x01 \x01(\tR\x06reason\x12\x18\n" +
-	"\apersons\x18\x02 \x01(\x03R\apersons*t\n" +
+	"\apersons\x18\x02 \x01(\x03R\apersons\"\xa0\x01\n" +
+	"\x1eGetSocialWorkerWorkloadRequest\x12\x16\n" +
+	"\x06tenant\x18\x01 \x01(\tR\x06tenant\x12\x14\n" +
+	"\x05month\x18\x02 \x01(\tR\x05month\x12#\n" +
+	"\rsocial_worker\x18\x03 \x01(\tR\fsocialWorker\x12+\n" +
+	"\x11consistency_token\x18\x04 \x01(\tR\x10consistencyToken\"k\n" +
+	"\x14SocialWorkerWorkload\x12\x14\n" +
+	"\x05month\x18\x01 \x01(\tR\x05month\x12=\n" +
+	"\aworkers\x18\x02 \x03(\v2#.doudi.monitoring.v1.WorkerWorkloadR\aworkers\"\xc5\x02\n" +
+	"\x0eWorkerWorkload\x12#\n" +
+	"\rsocial_worker\x18\x01 \x01(\tR\fsocialWorker\x12%\n" +
+	"\x0eactive_persons\x18\x02 \x01(\x03R\ractivePersons\x12F\n" +
+	"\x0fpersons_by_tier\x18\x03 \x03(\v2\x1e.doudi.monitoring.v1.TierTotalR\rpersonsByTier\x12#\n" +
+	"\rcontacts_done\x18\x04 \x01(\x03R\fcontactsDone\x12+\n" +
+	"\x11persons_contacted\x18\x05 \x01(\x03R\x10personsContacted\x12!\n" +
+	"\fcontacts_due\x18\x06 \x01(\x03R\vcontactsDue\x12*\n" +
+	"\x11contacts_due_done\x18\a \x01(\x03R\x0fcontactsDueDone\"v\n" +
+	"\x19GetVillageCoverageRequest\x12\x16\n" +
+	"\x06tenant\x18\x01 \x01(\tR\x06tenant\x12\x14\n" +
+	"\x05month\x18\x02 \x01(\tR\x05month\x12+\n" +
+	"\x11consistency_token\x18\x03 \x01(\tR\x10consistencyToken\"\xbe\x01\n" +
+	"\x0fVillageCoverage\x12\x14\n" +
+	"\x05month\x18\x01 \x01(\tR\x05month\x12C\n" +
+	"\bvillages\x18\x02 \x03(\v2'.doudi.monitoring.v1.VillageCoverageRowR\bvillages\x12)\n" +
+	"\x10villages_covered\x18\x03 \x01(\x03R\x0fvillagesCovered\x12%\n" +
+	"\x0evillages_total\x18\x04 \x01(\x03R\rvillagesTotal\"\x9f\x02\n" +
+	"\x12VillageCoverageRow\x12\x18\n" +
+	"\avillage\x18\x01 \x01(\tR\avillage\x12\x1f\n" +
+	"\vstation_day\x18\x02 \x01(\tR\n" +
+	"stationDay\x129\n" +
+	"\x19station_day_social_worker\x18\x03 \x01(\tR\x16stationDaySocialWorker\x12)\n" +
+	"\x10visits_completed\x18\x04 \x01(\x03R\x0fvisitsCompleted\x12'\n" +
+	"\x0foutreach_events\x18\x05 \x01(\x03R\x0eoutreachEvents\x12\x18\n" +
+	"\acovered\x18\x06 \x01(\bR\acovered\x12%\n" +
+	"\x0esocial_workers\x18\a \x03(\tR\rsocialWorkers\"\xb0\x01\n" +
+	"\x15GetCardFiguresRequest\x12\x16\n" +
+	"\x06tenant\x18\x01 \x01(\tR\x06tenant\x12\x1d\n" +
+	"\n" +
+	"start_date\x18\x02 \x01(\tR\tstartDate\x12\x19\n" +
+	"\bend_date\x18\x03 \x01(\tR\aendDate\x12\x18\n" +
+	"\avillage\x18\x04 \x01(\tR\avillage\x12+\n" +
+	"\x11consistency_token\x18\x05 \x01(\tR\x10consistencyToken\"\x81\x03\n" +
+	"\vCardFigures\x12\x1d\n" +
+	"\n" +
+	"start_date\x18\x01 \x01(\tR\tstartDate\x12\x19\n" +
+	"\bend_date\x18\x02 \x01(\tR\aendDate\x126\n" +
+	"\x04rows\x18\x03 \x03(\v2\".doudi.monitoring.v1.CardFigureRowR\x04rows\x12D\n" +
+	"\n" +
+	"by_edition\x18\x04 \x03(\v2%.doudi.monitoring.v1.CardEditionTotalR\tbyEdition\x12\x1f\n" +
+	"\vcards_total\x18\x05 \x01(\x03R\n" +
+	"cardsTotal\x12?\n" +
+	"\boutreach\x18\x06 \x03(\v2#.doudi.monitoring.v1.OutreachFigureR\boutreach\x12'\n" +
+	"\x0foutreach_events\x18\a \x01(\x03R\x0eoutreachEvents\x12/\n" +
+	"\x13outreach_attendance\x18\b \x01(\x03R\x12outreachAttendance\"\x97\x01\n" +
+	"\rCardFigureRow\x12\x18\n" +
+	"\aedition\x18\x01 \x01(\x05R\aedition\x12\x18\n" +
+	"\avillage\x18\x02 \x01(\tR\avillage\x12\x1b\n" +
+	"\ton_visits\x18\x03 \x01(\x03R\bonVisits\x12\x1f\n" +
+	"\vat_outreach\x18\x04 \x01(\x03R\n" +
+	"atOutreach\x12\x14\n" +
+	"\x05total\x18\x05 \x01(\x03R\x05total\"B\n" +
+	"\x10CardEditionTotal\x12\x18\n" +
+	"\aedition\x18\x01 \x01(\x05R\aedition\x12\x14\n" +
+	"\x05cards\x18\x02 \x01(\x03R\x05cards\"b\n" +
+	"\x0eOutreachFigure\x12\x18\n" +
+	"\avillage\x18\x01 \x01(\tR\avillage\x12\x16\n" +
+	"\x06events\x18\x02 \x01(\x03R\x06events\x12\x1e\n" +
+	"\n" +
+	"attendance\x18\x03 \x01(\x03R\n" +
+	"attendance\"\x95\x02\n" +
+	"\x1eGetHotlineServiceLevelsRequest\x12\x16\n" +
+	"\x06tenant\x18\x01 \x01(\tR\x06tenant\x128\n" +
+	"\n" +
+	"as_of_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\basOfTime\x12\x1d\n" +
+	"\n" +
+	"start_date\x18\x03 \x01(\tR\tstartDate\x12\x19\n" +
+	"\bend_date\x18\x04 \x01(\tR\aendDate\x12\x1b\n" +
+	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x06 \x01(\tR\tpageToken\x12+\n" +
+	"\x11consistency_token\x18\a \x01(\tR\x10consistencyToken\"\x87\x03\n" +
+	"\x14HotlineServiceLevels\x128\n" +
+	"\n" +
+	"as_of_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\basOfTime\x12\x1d\n" +
+	"\n" +
+	"open_calls\x18\x02 \x01(\x03R\topenCalls\x12#\n" +
+	"\roverdue_calls\x18\x03 \x01(\x03R\foverdueCalls\x12:\n" +
+	"\aoverdue\x18\x04 \x03(\v2 .doudi.monitoring.v1.OverdueCallR\aoverdue\x12&\n" +
+	"\x0fnext_page_token\x18\x05 \x01(\tR\rnextPageToken\x12*\n" +
+	"\x11followed_up_calls\x18\x06 \x01(\x03R\x0ffollowedUpCalls\x127\n" +
+	"\x18median_follow_up_seconds\x18\a \x01(\x03R\x15medianFollowUpSeconds\x12(\n" +
+	"\x10followed_up_late\x18\b \x01(\x03R\x0efollowedUpLate\"\x8b\x02\n" +
+	"\vOverdueCall\x12\x17\n" +
+	"\acall_id\x18\x01 \x01(\tR\x06callId\x12\x12\n" +
+	"\x04line\x18\x02 \x01(\x05R\x04line\x12\x18\n" +
+	"\aurgency\x18\x03 \x01(\tR\aurgency\x12\x14\n" +
+	"\x05owner\x18\x04 \x01(\tR\x05owner\x12?\n" +
+	"\rreceived_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\freceivedTime\x125\n" +
+	"\bdue_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\x12'\n" +
+	"\x0fseconds_overdue\x18\a \x01(\x03R\x0esecondsOverdue*t\n" +
 	"\n" +
 	"CaseStatus\x12\x1b\n" +
 	"\x17CASE_STATUS_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12CASE_STATUS_ACTIVE\x10\x01\x12\x16\n" +
 	"\x12CASE_STATUS_EXITED\x10\x02\x12\x19\n" +
-	"\x15CASE_STATUS_FORGOTTEN\x10\x032\xbd\x06\n" +
+	"\x15CASE_STATUS_FORGOTTEN\x10\x032\xff\t\n" +
 	"\x11MonitoringService\x12c\n" +
 	"\fListCaseload\x12(.doudi.monitoring.v1.ListCaseloadRequest\x1a).doudi.monitoring.v1.ListCaseloadResponse\x12f\n" +
 	"\rGetTierCounts\x12).doudi.monitoring.v1.GetTierCountsRequest\x1a*.doudi.monitoring.v1.GetTierCountsResponse\x12\x8a\x01\n" +
@@ -2072,7 +3507,11 @@ const file_doudi_monitoring_v1_monitoring_proto_rawDesc = "" +
 	"\x10ListDueFollowUps\x12,.doudi.monitoring.v1.ListDueFollowUpsRequest\x1a-.doudi.monitoring.v1.ListDueFollowUpsResponse\x12g\n" +
 	"\x11GetPersonTierAsOf\x12-.doudi.monitoring.v1.GetPersonTierAsOfRequest\x1a#.doudi.monitoring.v1.PersonTierAsOf\x12\x8a\x01\n" +
 	"\x1eGetVillageTierDistributionAsOf\x12:.doudi.monitoring.v1.GetVillageTierDistributionAsOfRequest\x1a,.doudi.monitoring.v1.VillageTierDistribution\x12g\n" +
-	"\x11GetStationFigures\x12-.doudi.monitoring.v1.GetStationFiguresRequest\x1a#.doudi.monitoring.v1.StationFiguresBSZQgithub.com/doudi-platform/doudi/contracts/gen/go/doudi/monitoring/v1;monitoringv1b\x06proto3"
+	"\x11GetStationFigures\x12-.doudi.monitoring.v1.GetStationFiguresRequest\x1a#.doudi.monitoring.v1.StationFigures\x12y\n" +
+	"\x17GetSocialWorkerWorkload\x123.doudi.monitoring.v1.GetSocialWorkerWorkloadRequest\x1a).doudi.monitoring.v1.SocialWorkerWorkload\x12j\n" +
+	"\x12GetVillageCoverage\x12..doudi.monitoring.v1.GetVillageCoverageRequest\x1a$.doudi.monitoring.v1.VillageCoverage\x12^\n" +
+	"\x0eGetCardFigures\x12*.doudi.monitoring.v1.GetCardFiguresRequest\x1a .doudi.monitoring.v1.CardFigures\x12y\n" +
+	"\x17GetHotlineServiceLevels\x123.doudi.monitoring.v1.GetHotlineServiceLevelsRequest\x1a).doudi.monitoring.v1.HotlineServiceLevelsBSZQgithub.com/doudi-platform/doudi/contracts/gen/go/doudi/monitoring/v1;monitoringv1b\x06proto3"
 
 var (
 	file_doudi_monitoring_v1_monitoring_proto_rawDescOnce sync.Once
@@ -2087,7 +3526,7 @@ func file_doudi_monitoring_v1_monitoring_proto_rawDescGZIP() []byte {
 }
 
 var file_doudi_monitoring_v1_monitoring_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_doudi_monitoring_v1_monitoring_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_doudi_monitoring_v1_monitoring_proto_msgTypes = make([]protoimpl.MessageInfo, 36)
 var file_doudi_monitoring_v1_monitoring_proto_goTypes = []any{
 	(CaseStatus)(0),                               // 0: doudi.monitoring.v1.CaseStatus
 	(*ListCaseloadRequest)(nil),                   // 1: doudi.monitoring.v1.ListCaseloadRequest
@@ -2109,43 +3548,79 @@ var file_doudi_monitoring_v1_monitoring_proto_goTypes = []any{
 	(*TierTotal)(nil),                             // 17: doudi.monitoring.v1.TierTotal
 	(*GetStationFiguresRequest)(nil),              // 18: doudi.monitoring.v1.GetStationFiguresRequest
 	(*StationFigures)(nil),                        // 19: doudi.monitoring.v1.StationFigures
-	(*FigureRow)(nil),                             // 20: doudi.monitoring.v1.FigureRow
-	(*ExitFigure)(nil),                            // 21: doudi.monitoring.v1.ExitFigure
-	(*timestamppb.Timestamp)(nil),                 // 22: google.protobuf.Timestamp
+	(*CountRow)(nil),                              // 20: doudi.monitoring.v1.CountRow
+	(*FigureRow)(nil),                             // 21: doudi.monitoring.v1.FigureRow
+	(*ExitFigure)(nil),                            // 22: doudi.monitoring.v1.ExitFigure
+	(*GetSocialWorkerWorkloadRequest)(nil),        // 23: doudi.monitoring.v1.GetSocialWorkerWorkloadRequest
+	(*SocialWorkerWorkload)(nil),                  // 24: doudi.monitoring.v1.SocialWorkerWorkload
+	(*WorkerWorkload)(nil),                        // 25: doudi.monitoring.v1.WorkerWorkload
+	(*GetVillageCoverageRequest)(nil),             // 26: doudi.monitoring.v1.GetVillageCoverageRequest
+	(*VillageCoverage)(nil),                       // 27: doudi.monitoring.v1.VillageCoverage
+	(*VillageCoverageRow)(nil),                    // 28: doudi.monitoring.v1.VillageCoverageRow
+	(*GetCardFiguresRequest)(nil),                 // 29: doudi.monitoring.v1.GetCardFiguresRequest
+	(*CardFigures)(nil),                           // 30: doudi.monitoring.v1.CardFigures
+	(*CardFigureRow)(nil),                         // 31: doudi.monitoring.v1.CardFigureRow
+	(*CardEditionTotal)(nil),                      // 32: doudi.monitoring.v1.CardEditionTotal
+	(*OutreachFigure)(nil),                        // 33: doudi.monitoring.v1.OutreachFigure
+	(*GetHotlineServiceLevelsRequest)(nil),        // 34: doudi.monitoring.v1.GetHotlineServiceLevelsRequest
+	(*HotlineServiceLevels)(nil),                  // 35: doudi.monitoring.v1.HotlineServiceLevels
+	(*OverdueCall)(nil),                           // 36: doudi.monitoring.v1.OverdueCall
+	(*timestamppb.Timestamp)(nil),                 // 37: google.protobuf.Timestamp
 }
 var file_doudi_monitoring_v1_monitoring_proto_depIdxs = []int32{
 	0,  // 0: doudi.monitoring.v1.ListCaseloadRequest.status:type_name -> doudi.monitoring.v1.CaseStatus
 	3,  // 1: doudi.monitoring.v1.ListCaseloadResponse.items:type_name -> doudi.monitoring.v1.CaseloadItem
 	0,  // 2: doudi.monitoring.v1.CaseloadItem.status:type_name -> doudi.monitoring.v1.CaseStatus
-	22, // 3: doudi.monitoring.v1.CaseloadItem.last_contact_time:type_name -> google.protobuf.Timestamp
+	37, // 3: doudi.monitoring.v1.CaseloadItem.last_contact_time:type_name -> google.protobuf.Timestamp
 	6,  // 4: doudi.monitoring.v1.GetTierCountsResponse.rows:type_name -> doudi.monitoring.v1.TierCount
 	9,  // 5: doudi.monitoring.v1.ListMissingMonthlyUpdatesResponse.groups:type_name -> doudi.monitoring.v1.MissingMonthlyUpdateGroup
 	12, // 6: doudi.monitoring.v1.ListDueFollowUpsResponse.items:type_name -> doudi.monitoring.v1.DueFollowUp
-	22, // 7: doudi.monitoring.v1.DueFollowUp.last_contact_time:type_name -> google.protobuf.Timestamp
+	37, // 7: doudi.monitoring.v1.DueFollowUp.last_contact_time:type_name -> google.protobuf.Timestamp
 	17, // 8: doudi.monitoring.v1.VillageTierDistribution.tiers:type_name -> doudi.monitoring.v1.TierTotal
-	20, // 9: doudi.monitoring.v1.StationFigures.by_category:type_name -> doudi.monitoring.v1.FigureRow
-	20, // 10: doudi.monitoring.v1.StationFigures.by_tier:type_name -> doudi.monitoring.v1.FigureRow
-	20, // 11: doudi.monitoring.v1.StationFigures.by_village:type_name -> doudi.monitoring.v1.FigureRow
-	21, // 12: doudi.monitoring.v1.StationFigures.exits:type_name -> doudi.monitoring.v1.ExitFigure
-	1,  // 13: doudi.monitoring.v1.MonitoringService.ListCaseload:input_type -> doudi.monitoring.v1.ListCaseloadRequest
-	4,  // 14: doudi.monitoring.v1.MonitoringService.GetTierCounts:input_type -> doudi.monitoring.v1.GetTierCountsRequest
-	7,  // 15: doudi.monitoring.v1.MonitoringService.ListMissingMonthlyUpdates:input_type -> doudi.monitoring.v1.ListMissingMonthlyUpdatesRequest
-	10, // 16: doudi.monitoring.v1.MonitoringService.ListDueFollowUps:input_type -> doudi.monitoring.v1.ListDueFollowUpsRequest
-	13, // 17: doudi.monitoring.v1.MonitoringService.GetPersonTierAsOf:input_type -> doudi.monitoring.v1.GetPersonTierAsOfRequest
-	15, // 18: doudi.monitoring.v1.MonitoringService.GetVillageTierDistributionAsOf:input_type -> doudi.monitoring.v1.GetVillageTierDistributionAsOfRequest
-	18, // 19: doudi.monitoring.v1.MonitoringService.GetStationFigures:input_type -> doudi.monitoring.v1.GetStationFiguresRequest
-	2,  // 20: doudi.monitoring.v1.MonitoringService.ListCaseload:output_type -> doudi.monitoring.v1.ListCaseloadResponse
-	5,  // 21: doudi.monitoring.v1.MonitoringService.GetTierCounts:output_type -> doudi.monitoring.v1.GetTierCountsResponse
-	8,  // 22: doudi.monitoring.v1.MonitoringService.ListMissingMonthlyUpdates:output_type -> doudi.monitoring.v1.ListMissingMonthlyUpdatesResponse
-	11, // 23: doudi.monitoring.v1.MonitoringService.ListDueFollowUps:output_type -> doudi.monitoring.v1.ListDueFollowUpsResponse
-	14, // 24: doudi.monitoring.v1.MonitoringService.GetPersonTierAsOf:output_type -> doudi.monitoring.v1.PersonTierAsOf
-	16, // 25: doudi.monitoring.v1.MonitoringService.GetVillageTierDistributionAsOf:output_type -> doudi.monitoring.v1.VillageTierDistribution
-	19, // 26: doudi.monitoring.v1.MonitoringService.GetStationFigures:output_type -> doudi.monitoring.v1.StationFigures
-	20, // [20:27] is the sub-list for method output_type
-	13, // [13:20] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	21, // 9: doudi.monitoring.v1.StationFigures.by_category:type_name -> doudi.monitoring.v1.FigureRow
+	21, // 10: doudi.monitoring.v1.StationFigures.by_tier:type_name -> doudi.monitoring.v1.FigureRow
+	21, // 11: doudi.monitoring.v1.StationFigures.by_village:type_name -> doudi.monitoring.v1.FigureRow
+	22, // 12: doudi.monitoring.v1.StationFigures.exits:type_name -> doudi.monitoring.v1.ExitFigure
+	20, // 13: doudi.monitoring.v1.StationFigures.visits_by_kind:type_name -> doudi.monitoring.v1.CountRow
+	20, // 14: doudi.monitoring.v1.StationFigures.services_by_type:type_name -> doudi.monitoring.v1.CountRow
+	25, // 15: doudi.monitoring.v1.SocialWorkerWorkload.workers:type_name -> doudi.monitoring.v1.WorkerWorkload
+	17, // 16: doudi.monitoring.v1.WorkerWorkload.persons_by_tier:type_name -> doudi.monitoring.v1.TierTotal
+	28, // 17: doudi.monitoring.v1.VillageCoverage.villages:type_name -> doudi.monitoring.v1.VillageCoverageRow
+	31, // 18: doudi.monitoring.v1.CardFigures.rows:type_name -> doudi.monitoring.v1.CardFigureRow
+	32, // 19: doudi.monitoring.v1.CardFigures.by_edition:type_name -> doudi.monitoring.v1.CardEditionTotal
+	33, // 20: doudi.monitoring.v1.CardFigures.outreach:type_name -> doudi.monitoring.v1.OutreachFigure
+	37, // 21: doudi.monitoring.v1.GetHotlineServiceLevelsRequest.as_of_time:type_name -> google.protobuf.Timestamp
+	37, // 22: doudi.monitoring.v1.HotlineServiceLevels.as_of_time:type_name -> google.protobuf.Timestamp
+	36, // 23: doudi.monitoring.v1.HotlineServiceLevels.overdue:type_name -> doudi.monitoring.v1.OverdueCall
+	37, // 24: doudi.monitoring.v1.OverdueCall.received_time:type_name -> google.protobuf.Timestamp
+	37, // 25: doudi.monitoring.v1.OverdueCall.due_time:type_name -> google.protobuf.Timestamp
+	1,  // 26: doudi.monitoring.v1.MonitoringService.ListCaseload:input_type -> doudi.monitoring.v1.ListCaseloadRequest
+	4,  // 27: doudi.monitoring.v1.MonitoringService.GetTierCounts:input_type -> doudi.monitoring.v1.GetTierCountsRequest
+	7,  // 28: doudi.monitoring.v1.MonitoringService.ListMissingMonthlyUpdates:input_type -> doudi.monitoring.v1.ListMissingMonthlyUpdatesRequest
+	10, // 29: doudi.monitoring.v1.MonitoringService.ListDueFollowUps:input_type -> doudi.monitoring.v1.ListDueFollowUpsRequest
+	13, // 30: doudi.monitoring.v1.MonitoringService.GetPersonTierAsOf:input_type -> doudi.monitoring.v1.GetPersonTierAsOfRequest
+	15, // 31: doudi.monitoring.v1.MonitoringService.GetVillageTierDistributionAsOf:input_type -> doudi.monitoring.v1.GetVillageTierDistributionAsOfRequest
+	18, // 32: doudi.monitoring.v1.MonitoringService.GetStationFigures:input_type -> doudi.monitoring.v1.GetStationFiguresRequest
+	23, // 33: doudi.monitoring.v1.MonitoringService.GetSocialWorkerWorkload:input_type -> doudi.monitoring.v1.GetSocialWorkerWorkloadRequest
+	26, // 34: doudi.monitoring.v1.MonitoringService.GetVillageCoverage:input_type -> doudi.monitoring.v1.GetVillageCoverageRequest
+	29, // 35: doudi.monitoring.v1.MonitoringService.GetCardFigures:input_type -> doudi.monitoring.v1.GetCardFiguresRequest
+	34, // 36: doudi.monitoring.v1.MonitoringService.GetHotlineServiceLevels:input_type -> doudi.monitoring.v1.GetHotlineServiceLevelsRequest
+	2,  // 37: doudi.monitoring.v1.MonitoringService.ListCaseload:output_type -> doudi.monitoring.v1.ListCaseloadResponse
+	5,  // 38: doudi.monitoring.v1.MonitoringService.GetTierCounts:output_type -> doudi.monitoring.v1.GetTierCountsResponse
+	8,  // 39: doudi.monitoring.v1.MonitoringService.ListMissingMonthlyUpdates:output_type -> doudi.monitoring.v1.ListMissingMonthlyUpdatesResponse
+	11, // 40: doudi.monitoring.v1.MonitoringService.ListDueFollowUps:output_type -> doudi.monitoring.v1.ListDueFollowUpsResponse
+	14, // 41: doudi.monitoring.v1.MonitoringService.GetPersonTierAsOf:output_type -> doudi.monitoring.v1.PersonTierAsOf
+	16, // 42: doudi.monitoring.v1.MonitoringService.GetVillageTierDistributionAsOf:output_type -> doudi.monitoring.v1.VillageTierDistribution
+	19, // 43: doudi.monitoring.v1.MonitoringService.GetStationFigures:output_type -> doudi.monitoring.v1.StationFigures
+	24, // 44: doudi.monitoring.v1.MonitoringService.GetSocialWorkerWorkload:output_type -> doudi.monitoring.v1.SocialWorkerWorkload
+	27, // 45: doudi.monitoring.v1.MonitoringService.GetVillageCoverage:output_type -> doudi.monitoring.v1.VillageCoverage
+	30, // 46: doudi.monitoring.v1.MonitoringService.GetCardFigures:output_type -> doudi.monitoring.v1.CardFigures
+	35, // 47: doudi.monitoring.v1.MonitoringService.GetHotlineServiceLevels:output_type -> doudi.monitoring.v1.HotlineServiceLevels
+	37, // [37:48] is the sub-list for method output_type
+	26, // [26:37] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_doudi_monitoring_v1_monitoring_proto_init() }
@@ -2159,7 +3634,7 @@ func file_doudi_monitoring_v1_monitoring_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_doudi_monitoring_v1_monitoring_proto_rawDesc), len(file_doudi_monitoring_v1_monitoring_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   21,
+			NumMessages:   36,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -26,6 +26,10 @@ const (
 	MonitoringService_GetPersonTierAsOf_FullMethodName              = "/doudi.monitoring.v1.MonitoringService/GetPersonTierAsOf"
 	MonitoringService_GetVillageTierDistributionAsOf_FullMethodName = "/doudi.monitoring.v1.MonitoringService/GetVillageTierDistributionAsOf"
 	MonitoringService_GetStationFigures_FullMethodName              = "/doudi.monitoring.v1.MonitoringService/GetStationFigures"
+	MonitoringService_GetSocialWorkerWorkload_FullMethodName        = "/doudi.monitoring.v1.MonitoringService/GetSocialWorkerWorkload"
+	MonitoringService_GetVillageCoverage_FullMethodName             = "/doudi.monitoring.v1.MonitoringService/GetVillageCoverage"
+	MonitoringService_GetCardFigures_FullMethodName                 = "/doudi.monitoring.v1.MonitoringService/GetCardFigures"
+	MonitoringService_GetHotlineServiceLevels_FullMethodName        = "/doudi.monitoring.v1.MonitoringService/GetHotlineServiceLevels"
 )
 
 // MonitoringServiceClient is the client API for MonitoringService service.
@@ -34,9 +38,11 @@ const (
 //
 // MonitoringService answers the station's tiered dynamic monitoring (动态监测)
 // questions from read models that the monitoring service projects from the
-// beneficiaries events: who is at which tier in which village, whose monthly
-// file update is missing, whose follow-up contact is due or overdue, what a
-// tier was on a past date, and the figures a station reports for a period.
+// beneficiaries and visits events: who is at which tier in which village,
+// whose monthly file update is missing, whose follow-up contact is due or
+// overdue, what a tier was on a past date, each social worker's workload,
+// which villages were covered in a month, the policy cards handed out, the
+// hotline's service levels, and the figures a station reports for a period.
 //
 // Conventions for every method:
 //   - tenant is the station or town code, e.g. "shitan".
@@ -45,20 +51,26 @@ const (
 //   - The views hold no sensitive personal data and no names: items name
 //     persons and households by id; a front end fetches names from the
 //     beneficiaries service, which checks access.
-//   - consistency_token (optional) is the token a beneficiaries write returned,
-//     "beneficiaries/<stream id>/<version>". The query first waits (bounded, 5
-//     seconds by default) until the view has applied that write, so a client
-//     reads its own writes. A malformed token fails with INVALID_ARGUMENT
-//     naming consistency_token; a view that does not catch up in time fails
-//     with UNAVAILABLE (reason NOT_CAUGHT_UP): retry.
+//   - consistency_token (optional) is the token a beneficiaries or a visits
+//     write returned, "beneficiaries/<stream id>/<version>" or
+//     "visits/<stream id>/<version>". The query first waits (bounded, 5 seconds
+//     by default) until the views have applied that write, so a client reads
+//     its own writes. A malformed token, or one of another service, fails with
+//     INVALID_ARGUMENT naming consistency_token; views that do not catch up in
+//     time fail with UNAVAILABLE (reason NOT_CAUGHT_UP): retry.
 //   - Lists are paginated (AIP-158): page_size defaults to 50 and is at most
 //     500; next_page_token is empty on the last page; a page_token works only
 //     with the filters it was issued for (else INVALID_ARGUMENT naming
 //     page_token).
 //   - "Due" and "overdue" are computed when read, from the person's tier, the
 //     tier policy (contact interval per tier; by default tier 1 weekly, tier 2
-//     every two weeks, tier 3 monthly, tier 4 quarterly) and the last contact
-//     (a monthly file update counts as a contact). They are never stored.
+//     every two weeks, tier 3 monthly, tier 4 quarterly) and the last contact.
+//     They are never stored.
+//   - A contact with a person is a monthly file update, a completed visit
+//     naming the person (or their household as a whole: a contact with its
+//     current members) at the visit's occurred_at, or the follow-up of a
+//     hotline call the person made, at its followed_up_at. A visit counts for
+//     the date and month it occurred in China, not the day it was recorded.
 type MonitoringServiceClient interface {
 	// Lists the caseload: one item per person, filtered, ordered by person id.
 	ListCaseload(ctx context.Context, in *ListCaseloadRequest, opts ...grpc.CallOption) (*ListCaseloadResponse, error)
@@ -79,6 +91,20 @@ type MonitoringServiceClient interface {
 	// category, tier and village at the period's end, registrations and exits
 	// in the period.
 	GetStationFigures(ctx context.Context, in *GetStationFiguresRequest, opts ...grpc.CallOption) (*StationFigures, error)
+	// Each social worker's workload in a month: their active persons by tier,
+	// the contacts made with them in the month, and how many of them needed a
+	// contact in the month and got one.
+	GetSocialWorkerWorkload(ctx context.Context, in *GetSocialWorkerWorkloadRequest, opts ...grpc.CallOption) (*SocialWorkerWorkload, error)
+	// Which villages had a station day (驻点日) or a completed visit in a month,
+	// and which had neither.
+	GetVillageCoverage(ctx context.Context, in *GetVillageCoverageRequest, opts ...grpc.CallOption) (*VillageCoverage, error)
+	// Policy explainer cards handed out in a period, by edition and village,
+	// on visits and at publicity events, and the publicity events held.
+	GetCardFigures(ctx context.Context, in *GetCardFiguresRequest, opts ...grpc.CallOption) (*CardFigures, error)
+	// The 24-hour hotline's service levels at a moment: open calls, open calls
+	// past their due time (listed, most overdue first), and how long follow-ups
+	// took.
+	GetHotlineServiceLevels(ctx context.Context, in *GetHotlineServiceLevelsRequest, opts ...grpc.CallOption) (*HotlineServiceLevels, error)
 }
 
 type monitoringServiceClient struct {
@@ -159,15 +185,57 @@ func (c *monitoringServiceClient) GetStationFigures(ctx context.Context, in *Get
 	return out, nil
 }
 
+func (c *monitoringServiceClient) GetSocialWorkerWorkload(ctx context.Context, in *GetSocialWorkerWorkloadRequest, opts ...grpc.CallOption) (*SocialWorkerWorkload, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SocialWorkerWorkload)
+	err := c.cc.Invoke(ctx, MonitoringService_GetSocialWorkerWorkload_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *monitoringServiceClient) GetVillageCoverage(ctx context.Context, in *GetVillageCoverageRequest, opts ...grpc.CallOption) (*VillageCoverage, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(VillageCoverage)
+	err := c.cc.Invoke(ctx, MonitoringService_GetVillageCoverage_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *monitoringServiceClient) GetCardFigures(ctx context.Context, in *GetCardFiguresRequest, opts ...grpc.CallOption) (*CardFigures, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CardFigures)
+	err := c.cc.Invoke(ctx, MonitoringService_GetCardFigures_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *monitoringServiceClient) GetHotlineServiceLevels(ctx context.Context, in *GetHotlineServiceLevelsRequest, opts ...grpc.CallOption) (*HotlineServiceLevels, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(HotlineServiceLevels)
+	err := c.cc.Invoke(ctx, MonitoringService_GetHotlineServiceLevels_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MonitoringServiceServer is the server API for MonitoringService service.
 // All implementations must embed UnimplementedMonitoringServiceServer
 // for forward compatibility.
 //
 // MonitoringService answers the station's tiered dynamic monitoring (动态监测)
 // questions from read models that the monitoring service projects from the
-// beneficiaries events: who is at which tier in which village, whose monthly
-// file update is missing, whose follow-up contact is due or overdue, what a
-// tier was on a past date, and the figures a station reports for a period.
+// beneficiaries and visits events: who is at which tier in which village,
+// whose monthly file update is missing, whose follow-up contact is due or
+// overdue, what a tier was on a past date, each social worker's workload,
+// which villages were covered in a month, the policy cards handed out, the
+// hotline's service levels, and the figures a station reports for a period.
 //
 // Conventions for every method:
 //   - tenant is the station or town code, e.g. "shitan".
@@ -176,20 +244,26 @@ func (c *monitoringServiceClient) GetStationFigures(ctx context.Context, in *Get
 //   - The views hold no sensitive personal data and no names: items name
 //     persons and households by id; a front end fetches names from the
 //     beneficiaries service, which checks access.
-//   - consistency_token (optional) is the token a beneficiaries write returned,
-//     "beneficiaries/<stream id>/<version>". The query first waits (bounded, 5
-//     seconds by default) until the view has applied that write, so a client
-//     reads its own writes. A malformed token fails with INVALID_ARGUMENT
-//     naming consistency_token; a view that does not catch up in time fails
-//     with UNAVAILABLE (reason NOT_CAUGHT_UP): retry.
+//   - consistency_token (optional) is the token a beneficiaries or a visits
+//     write returned, "beneficiaries/<stream id>/<version>" or
+//     "visits/<stream id>/<version>". The query first waits (bounded, 5 seconds
+//     by default) until the views have applied that write, so a client reads
+//     its own writes. A malformed token, or one of another service, fails with
+//     INVALID_ARGUMENT naming consistency_token; views that do not catch up in
+//     time fail with UNAVAILABLE (reason NOT_CAUGHT_UP): retry.
 //   - Lists are paginated (AIP-158): page_size defaults to 50 and is at most
 //     500; next_page_token is empty on the last page; a page_token works only
 //     with the filters it was issued for (else INVALID_ARGUMENT naming
 //     page_token).
 //   - "Due" and "overdue" are computed when read, from the person's tier, the
 //     tier policy (contact interval per tier; by default tier 1 weekly, tier 2
-//     every two weeks, tier 3 monthly, tier 4 quarterly) and the last contact
-//     (a monthly file update counts as a contact). They are never stored.
+//     every two weeks, tier 3 monthly, tier 4 quarterly) and the last contact.
+//     They are never stored.
+//   - A contact with a person is a monthly file update, a completed visit
+//     naming the person (or their household as a whole: a contact with its
+//     current members) at the visit's occurred_at, or the follow-up of a
+//     hotline call the person made, at its followed_up_at. A visit counts for
+//     the date and month it occurred in China, not the day it was recorded.
 type MonitoringServiceServer interface {
 	// Lists the caseload: one item per person, filtered, ordered by person id.
 	ListCaseload(context.Context, *ListCaseloadRequest) (*ListCaseloadResponse, error)
@@ -210,6 +284,20 @@ type MonitoringServiceServer interface {
 	// category, tier and village at the period's end, registrations and exits
 	// in the period.
 	GetStationFigures(context.Context, *GetStationFiguresRequest) (*StationFigures, error)
+	// Each social worker's workload in a month: their active persons by tier,
+	// the contacts made with them in the month, and how many of them needed a
+	// contact in the month and got one.
+	GetSocialWorkerWorkload(context.Context, *GetSocialWorkerWorkloadRequest) (*SocialWorkerWorkload, error)
+	// Which villages had a station day (驻点日) or a completed visit in a month,
+	// and which had neither.
+	GetVillageCoverage(context.Context, *GetVillageCoverageRequest) (*VillageCoverage, error)
+	// Policy explainer cards handed out in a period, by edition and village,
+	// on visits and at publicity events, and the publicity events held.
+	GetCardFigures(context.Context, *GetCardFiguresRequest) (*CardFigures, error)
+	// The 24-hour hotline's service levels at a moment: open calls, open calls
+	// past their due time (listed, most overdue first), and how long follow-ups
+	// took.
+	GetHotlineServiceLevels(context.Context, *GetHotlineServiceLevelsRequest) (*HotlineServiceLevels, error)
 	mustEmbedUnimplementedMonitoringServiceServer()
 }
 
@@ -240,6 +328,18 @@ func (UnimplementedMonitoringServiceServer) GetVillageTierDistributionAsOf(conte
 }
 func (UnimplementedMonitoringServiceServer) GetStationFigures(context.Context, *GetStationFiguresRequest) (*StationFigures, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetStationFigures not implemented")
+}
+func (UnimplementedMonitoringServiceServer) GetSocialWorkerWorkload(context.Context, *GetSocialWorkerWorkloadRequest) (*SocialWorkerWorkload, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSocialWorkerWorkload not implemented")
+}
+func (UnimplementedMonitoringServiceServer) GetVillageCoverage(context.Context, *GetVillageCoverageRequest) (*VillageCoverage, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetVillageCoverage not implemented")
+}
+func (UnimplementedMonitoringServiceServer) GetCardFigures(context.Context, *GetCardFiguresRequest) (*CardFigures, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCardFigures not implemented")
+}
+func (UnimplementedMonitoringServiceServer) GetHotlineServiceLevels(context.Context, *GetHotlineServiceLevelsRequest) (*HotlineServiceLevels, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetHotlineServiceLevels not implemented")
 }
 func (UnimplementedMonitoringServiceServer) mustEmbedUnimplementedMonitoringServiceServer() {}
 func (UnimplementedMonitoringServiceServer) testEmbeddedByValue()                           {}
@@ -388,6 +488,78 @@ func _MonitoringService_GetStationFigures_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MonitoringService_GetSocialWorkerWorkload_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSocialWorkerWorkloadRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).GetSocialWorkerWorkload(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_GetSocialWorkerWorkload_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).GetSocialWorkerWorkload(ctx, req.(*GetSocialWorkerWorkloadRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MonitoringService_GetVillageCoverage_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetVillageCoverageRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).GetVillageCoverage(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_GetVillageCoverage_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).GetVillageCoverage(ctx, req.(*GetVillageCoverageRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MonitoringService_GetCardFigures_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCardFiguresRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).GetCardFigures(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_GetCardFigures_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).GetCardFigures(ctx, req.(*GetCardFiguresRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MonitoringService_GetHotlineServiceLevels_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetHotlineServiceLevelsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MonitoringServiceServer).GetHotlineServiceLevels(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MonitoringService_GetHotlineServiceLevels_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MonitoringServiceServer).GetHotlineServiceLevels(ctx, req.(*GetHotlineServiceLevelsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MonitoringService_ServiceDesc is the grpc.ServiceDesc for MonitoringService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -422,6 +594,22 @@ var MonitoringService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetStationFigures",
 			Handler:    _MonitoringService_GetStationFigures_Handler,
+		},
+		{
+			MethodName: "GetSocialWorkerWorkload",
+			Handler:    _MonitoringService_GetSocialWorkerWorkload_Handler,
+		},
+		{
+			MethodName: "GetVillageCoverage",
+			Handler:    _MonitoringService_GetVillageCoverage_Handler,
+		},
+		{
+			MethodName: "GetCardFigures",
+			Handler:    _MonitoringService_GetCardFigures_Handler,
+		},
+		{
+			MethodName: "GetHotlineServiceLevels",
+			Handler:    _MonitoringService_GetHotlineServiceLevels_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
