@@ -22,6 +22,7 @@ import (
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/person"
 	"github.com/doudi-platform/doudi/services/platform/aggregate"
 	"github.com/doudi-platform/doudi/services/platform/eventstore"
+	"github.com/doudi-platform/doudi/services/platform/kit"
 	"github.com/doudi-platform/doudi/services/platform/projection"
 	"github.com/doudi-platform/doudi/services/platform/reference"
 )
@@ -30,22 +31,7 @@ import (
 const RoleSensitiveRead = "sensitive:read"
 
 // Caller is who sends a request, as the gateway vouched for them.
-type Caller struct {
-	Actor         string
-	Roles         []string
-	RequestID     string // idempotency key; empty for none
-	CorrelationID string
-}
-
-// CanReveal reports whether the caller may see sensitive fields in clear.
-func (c Caller) CanReveal() bool {
-	for _, r := range c.Roles {
-		if r == RoleSensitiveRead {
-			return true
-		}
-	}
-	return false
-}
+type Caller = kit.Caller
 
 // Errors the ports map to statuses.
 var (
@@ -115,13 +101,7 @@ func (a *App) reference(tenant string) (*reference.Data, error) {
 	return ref, nil
 }
 
-func (a *App) metadata(tenant string, c Caller) eventstore.Metadata {
-	corr := c.CorrelationID
-	if corr == "" {
-		corr = c.RequestID
-	}
-	return eventstore.Metadata{Tenant: tenant, Actor: c.Actor, RequestID: c.RequestID, CorrelationID: corr}
-}
+func (a *App) metadata(tenant string, c Caller) eventstore.Metadata { return c.Metadata(tenant) }
 
 // Token is the consistency token of a write to stream at version.
 func Token(stream eventstore.StreamID, version int64) string {

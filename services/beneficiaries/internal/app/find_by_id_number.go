@@ -45,5 +45,5 @@ func (a *App) FindByIDNumber(ctx context.Context, q FindByIDNumber) (PersonDetai
 		// A reservation of a registration that failed: nobody holds it.
 		return PersonDetails{}, err
 	}
-	return a.present(ctx, p, t, q.Reveal && q.Caller.CanReveal(), purpose, q.Caller, q.Method)
+	return a.present(ctx, p, t, q.Reveal && q.Caller.HasRole(RoleSensitiveRead), purpose, q.Caller, q.Method)
 }

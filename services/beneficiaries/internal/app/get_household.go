@@ -28,7 +28,7 @@ func (a *App) GetHousehold(ctx context.Context, q GetHousehold) (HouseholdDetail
 	if err != nil {
 		return HouseholdDetails{}, err
 	}
-	reveal := q.Reveal && q.Caller.CanReveal()
+	reveal := q.Reveal && q.Caller.HasRole(RoleSensitiveRead)
 	d, err := a.household(ctx, q.Tenant, q.HouseholdID, reveal)
 	if err != nil || !reveal {
 		return d, err

@@ -49,7 +49,7 @@ func (a *App) GetPerson(ctx context.Context, q GetPerson) (PersonDetails, error)
 	if err != nil {
 		return PersonDetails{}, err
 	}
-	return a.present(ctx, p, t, q.Reveal && q.Caller.CanReveal(), purpose, q.Caller, q.Method)
+	return a.present(ctx, p, t, q.Reveal && q.Caller.HasRole(RoleSensitiveRead), purpose, q.Caller, q.Method)
 }
 
 // present opens a person's sensitive fields, masked or, after auditing the

@@ -3,13 +3,11 @@ package grpc
 import (
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"hash/fnv"
 	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
-	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/doudi-platform/doudi/contracts/gen/go/doudi/beneficiaries/v1"
@@ -17,72 +15,16 @@ import (
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/app"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/person"
-	"github.com/doudi-platform/doudi/services/platform/domainkit"
+	"github.com/doudi-platform/doudi/services/platform/kit"
 	"github.com/doudi-platform/doudi/services/platform/reference"
 )
 
-// Caller identity travels in gRPC metadata. The gateway authenticates the
-// API key and sets these; the service trusts them, so it must only be
-// reachable through the gateway (or from trusted station systems).
-const (
-	// MetadataActor is who calls: a staff or system user id.
-	MetadataActor = "x-doudi-actor"
-	// MetadataRoles is the caller's roles, comma-separated; "sensitive:read"
-	// allows revealing sensitive fields.
-	MetadataRoles = "x-doudi-roles"
-	// MetadataCorrelationID groups the events of one user action.
-	MetadataCorrelationID = "x-correlation-id"
-)
-
-const maxRequestID = 100
-
-func callerFrom(md metadata.MD, requestID string) (app.Caller, error) {
-	if len(requestID) > maxRequestID {
-		return app.Caller{}, badRequest("request_id", fmt.Sprintf("is longer than %d characters", maxRequestID))
-	}
-	if _, err := domainkit.Text(requestID, maxRequestID, false, false); err != nil {
-		return app.Caller{}, badRequest("request_id", err.Error())
-	}
-	c := app.Caller{RequestID: requestID}
-	if v := md.Get(MetadataActor); len(v) > 0 {
-		c.Actor = v[0]
-	}
-	for _, v := range md.Get(MetadataRoles) {
-		for _, r := range strings.Split(v, ",") {
-			if r = strings.TrimSpace(r); r != "" {
-				c.Roles = append(c.Roles, r)
-			}
-		}
-	}
-	if c.Actor == "" {
-		c.Roles = nil // a reveal is audited by who; nobody may not reveal
-	}
-	if v := md.Get(MetadataCorrelationID); len(v) > 0 && len(v[0]) <= maxRequestID {
-		c.CorrelationID = v[0]
-	}
-	return c, nil
-}
-
 // parseParent reads "tenants/{tenant}".
-func parseParent(field, s string) (string, error) {
-	tenant, ok := strings.CutPrefix(s, "tenants/")
-	if !ok || tenant == "" || strings.Contains(tenant, "/") {
-		return "", badRequest(field, `must be "tenants/{tenant}"`)
-	}
-	return tenant, nil
-}
+func parseParent(field, s string) (string, error) { return kit.ParseParent(field, s) }
 
 // parseName reads "tenants/{tenant}/{collection}/{uuid}".
 func parseName(field, s, collection string) (string, uuid.UUID, error) {
-	parts := strings.Split(s, "/")
-	if len(parts) != 4 || parts[0] != "tenants" || parts[1] == "" || parts[2] != collection {
-		return "", uuid.Nil, badRequest(field, fmt.Sprintf(`must be "tenants/{tenant}/%s/{id}"`, collection))
-	}
-	id, err := uuid.Parse(parts[3])
-	if err != nil || id == uuid.Nil || len(parts[3]) != 36 {
-		return "", uuid.Nil, badRequest(field, fmt.Sprintf(`must be "tenants/{tenant}/%s/{id}" with a UUID id`, collection))
-	}
-	return parts[1], id, nil
+	return kit.ParseName(field, s, collection)
 }
 
 func personName(tenant string, id uuid.UUID) string {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/go-kit/kit/endpoint"
 	"golang.org/x/time/rate"
-	"google.golang.org/grpc/metadata"
 
 	pb "github.com/doudi-platform/doudi/contracts/gen/go/doudi/beneficiaries/v1"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/adapters/postgres"
@@ -98,8 +97,7 @@ func New(a *app.App, opts Options) *Server {
 }
 
 func caller(ctx context.Context, requestID string) (app.Caller, error) {
-	md, _ := metadata.FromIncomingContext(ctx)
-	return callerFrom(md, requestID)
+	return kit.CallerFrom(ctx, requestID)
 }
 
 // personCommand reads what every person command carries.
