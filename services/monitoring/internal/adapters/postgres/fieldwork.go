@@ -47,9 +47,13 @@ const (
 	typeVillageAssigned       = "visits.assignment.village_assigned"
 	typeVillageReleased       = "visits.assignment.village_released"
 	typeStationDayScheduled   = "visits.assignment.station_day_scheduled"
-	contactVisit              = "visit"
-	contactHotlineFollowUp    = "hotline_follow_up"
-	contactMonthlyUpdate      = "monthly_update"
+)
+
+// Kinds of contact with a person, as ListDueFollowUps reports the last one.
+const (
+	contactVisit           = "visit"
+	contactHotlineFollowUp = "hotline_follow_up"
+	contactMonthlyUpdate   = "monthly_update"
 )
 
 //go:embed fieldwork.sql

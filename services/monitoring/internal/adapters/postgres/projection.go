@@ -1,10 +1,13 @@
 // Package postgres holds the monitoring read models: the caseload projection
-// that turns beneficiaries events into tables, and the queries over them.
+// that turns beneficiaries events into tables, the fieldwork projection that
+// does the same for visits events, and the queries over both.
 //
 // The tables hold no sensitive personal data and no names: ids, codes,
 // dates and tiers only. Sealed fields are never decoded, and the clear
 // identifying fields of PersonRegistered (name, gender, birth date) are not
-// kept, so a "forgotten" person leaves nothing to erase here.
+// kept, so a "forgotten" person leaves nothing to erase here. Of the visits
+// events, names of participants, needs, reasons and outcomes are not kept
+// either.
 package postgres
 
 import (
