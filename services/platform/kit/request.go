@@ -147,7 +147,7 @@ type ErrorMapping struct {
 	Preconditions []Precondition
 	// Other, optional, maps what neither the generic cases nor the
 	// preconditions know; it returns nil for an error it does not know.
-	Other func(error) error
+	Other func(err error, names FieldNames) error
 }
 
 // etagged is a request that may carry an etag.
@@ -209,7 +209,7 @@ func (m ErrorMapping) Status(err error, names FieldNames, withEtag bool) error {
 		return StatusError(codes.Aborted, "CONFLICT", "the resource changed concurrently; retry")
 	}
 	if m.Other != nil {
-		if st := m.Other(err); st != nil {
+		if st := m.Other(err, names); st != nil {
 			return st
 		}
 	}

@@ -65,7 +65,7 @@ var errorMapping = kit.ErrorMapping{Other: beneficiariesStatus, Preconditions: [
 
 // beneficiariesStatus maps the service's own errors that need more than a
 // code and a reason; nil for others.
-func beneficiariesStatus(err error) error {
+func beneficiariesStatus(err error, _ fieldNames) error {
 	var (
 		duplicate *app.DuplicateIDNumberError
 		exists    *app.ExistsError

@@ -18,6 +18,7 @@ package assignment
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/doudi-platform/doudi/services/platform/domainkit"
@@ -266,6 +267,28 @@ func (a *Assignment) StationDay(village string, m domainkit.Month) (domainkit.Da
 }
 
 // Version is the number of stored events the assignments were rebuilt from:
+
+// StationDayOn is one station day: the village and the date.
+type StationDayOn struct {
+	Village string
+	On      domainkit.Date
+}
+
+// StationDays lists every station day on record, by date, then village.
+func (a *Assignment) StationDays() []StationDayOn {
+	out := make([]StationDayOn, 0, len(a.stationDays))
+	for vm, on := range a.stationDays {
+		out = append(out, StationDayOn{Village: vm.village, On: on})
+	}
+	slices.SortFunc(out, func(x, y StationDayOn) int {
+		if c := x.On.Compare(y.On); c != 0 {
+			return c
+		}
+		return strings.Compare(x.Village, y.Village)
+	})
+	return out
+}
+
 // store the uncommitted events expecting this version.
 func (a *Assignment) Version() int64 { return a.version }
 

@@ -184,3 +184,25 @@ func TestHistory(t *testing.T) {
 		t.Errorf("Key = %q", got)
 	}
 }
+
+func TestStationDaysAreListedByDate(t *testing.T) {
+	a, err := assignment.Replay([]assignment.Event{
+		assigned("V01", "2026-01-01", ""), assigned("V02", "2026-01-01", ""),
+		assignment.StationDayScheduled{Tenant: "shitan", SocialWorker: "sw-07", Village: "V02", On: date("2026-03-04")},
+		assignment.StationDayScheduled{Tenant: "shitan", SocialWorker: "sw-07", Village: "V01", On: date("2026-03-02")},
+		assignment.StationDayScheduled{Tenant: "shitan", SocialWorker: "sw-07", Village: "V01", On: date("2026-04-01")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := a.StationDays()
+	want := []assignment.StationDayOn{{"V01", date("2026-03-02")}, {"V02", date("2026-03-04")}, {"V01", date("2026-04-01")}}
+	if len(got) != len(want) {
+		t.Fatalf("StationDays = %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("StationDays = %v, want %v", got, want)
+		}
+	}
+}

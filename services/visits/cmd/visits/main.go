@@ -1,0 +1,46 @@
+// Command visits runs the visits service: home visits and their reports,
+// monthly themes, policy card editions, outreach events, the 24-hour hotline
+// and social workers' village assignments, checked against a local view of
+// the beneficiaries register.
+//
+// Callers are identified by gRPC metadata that the gateway sets after it
+// has authenticated the API key: x-doudi-actor (the user id) and
+// x-doudi-roles (comma-separated; "sensitive:read" may reveal notes and
+// callers' numbers). Do not expose the gRPC port past the gateway.
+//
+//	visits [serve]              run the service
+//	visits republish --from N   publish again every event at or after
+//	                            position N (after a broker lost data)
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/doudi-platform/doudi/services/platform/config"
+	"github.com/doudi-platform/doudi/services/visits/internal/service"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "visits:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	var cfg service.Config
+	err := config.LoadFrom(&cfg, config.WithDefaults(os.LookupEnv, map[string]string{
+		"GRPC_ADDR": service.DefaultGRPCAddr, "HTTP_ADDR": service.DefaultHTTPAddr, "DATABASE_URL": service.DefaultDatabaseURL,
+	}))
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	s, err := service.Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	return s.Host.Main(ctx, os.Args[1:])
+}

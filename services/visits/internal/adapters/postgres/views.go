@@ -1,0 +1,440 @@
+package postgres
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/doudi-platform/doudi/services/platform/domainkit"
+	"github.com/doudi-platform/doudi/services/platform/projection"
+	"github.com/doudi-platform/doudi/services/platform/wire"
+	"github.com/doudi-platform/doudi/services/visits/internal/domain/cardedition"
+	"github.com/doudi-platform/doudi/services/visits/internal/domain/hotline"
+	"github.com/doudi-platform/doudi/services/visits/internal/domain/outreach"
+	"github.com/doudi-platform/doudi/services/visits/internal/domain/visit"
+)
+
+// BeneficiariesService is the stream the persons view reads.
+const BeneficiariesService = "beneficiaries"
+
+// Wire types of the beneficiaries events the persons view applies
+// (contracts/EVENTS.md); the others change nothing it keeps.
+const (
+	typeHouseholdRegistered = "beneficiaries.household.registered"
+	typePersonRegistered    = "beneficiaries.person.registered"
+	typeMovedHousehold      = "beneficiaries.person.moved_household"
+	typeExited              = "beneficiaries.person.exited"
+	typeReinstated          = "beneficiaries.person.reinstated"
+	typeForgotten           = "beneficiaries.person.forgotten"
+)
+
+// Person statuses in the persons view.
+const (
+	PersonActive    = "active"
+	PersonExited    = "exited"
+	PersonForgotten = "forgotten"
+)
+
+// IndexProjection is the visits service's read model: the persons and
+// households of the beneficiaries register (the local view that visits and
+// calls are checked against; no names, no personal data), and one row per
+// visit, outreach event and hotline call with the columns lists filter on.
+// Lists read ids here and load the aggregates from the event store.
+func IndexProjection() projection.Projection {
+	return projection.Projection{
+		Name:    "visits_index",
+		Sources: []projection.Source{{Service: ServiceName}, {Service: BeneficiariesService}},
+		Setup: func(ctx context.Context, tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, `
+				CREATE TABLE households (
+					household_id text PRIMARY KEY,
+					tenant       text NOT NULL,
+					village      text NOT NULL);
+				CREATE TABLE persons (
+					person_id    text PRIMARY KEY,
+					tenant       text NOT NULL,
+					household_id text NOT NULL,
+					village      text NOT NULL,
+					status       text NOT NULL);
+				CREATE TABLE visits (
+					visit_id      uuid PRIMARY KEY,
+					tenant        text NOT NULL,
+					kind          text NOT NULL,
+					village       text NOT NULL,
+					person_ids    text[] NOT NULL,
+					household_id  text NOT NULL,
+					social_worker text NOT NULL,
+					state         text NOT NULL,
+					month         text NOT NULL DEFAULT '');
+				CREATE INDEX visits_by_tenant ON visits (tenant, visit_id);
+				CREATE INDEX visits_by_person ON visits USING gin (person_ids);
+				CREATE TABLE outreach (
+					event_id uuid PRIMARY KEY,
+					tenant   text NOT NULL,
+					village  text NOT NULL,
+					held_on  date NOT NULL);
+				CREATE INDEX outreach_by_tenant ON outreach (tenant, event_id);
+				CREATE TABLE editions (
+					tenant   text NOT NULL,
+					revision int  NOT NULL,
+					PRIMARY KEY (tenant, revision));
+				CREATE TABLE calls (
+					call_id       uuid PRIMARY KEY,
+					tenant        text NOT NULL,
+					state         text NOT NULL,
+					owner         text NOT NULL DEFAULT '',
+					caller_person text NOT NULL DEFAULT '');
+				CREATE INDEX calls_by_tenant ON calls (tenant, call_id);`)
+			return err
+		},
+		Apply: func(ctx context.Context, tx pgx.Tx, ev wire.Event) error {
+			return applyIndex(ctx, tx, []wire.Event{ev})
+		},
+		ApplyBatch: applyIndex,
+	}
+}
+
+func applyIndex(ctx context.Context, tx pgx.Tx, evs []wire.Event) error {
+	var b pgx.Batch
+	for _, ev := range evs {
+		if err := queueIndex(&b, ev); err != nil {
+			return fmt.Errorf("%s %s v%d: %w", ev.Type, ev.StreamID, ev.StreamVersion, err)
+		}
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	return tx.SendBatch(ctx, &b).Close()
+}
+
+// beneficiariesEvent holds the fields of the beneficiaries events the view
+// keeps; the payloads carry more (contracts/EVENTS.md).
+type beneficiariesEvent struct {
+	PersonID    string `json:"person_id"`
+	HouseholdID string `json:"household_id"`
+	ToHousehold string `json:"to_household_id"`
+	Tenant      string `json:"tenant"`
+	Village     string `json:"village"`
+}
+
+func queueIndex(b *pgx.Batch, ev wire.Event) error {
+	if ev.Service == BeneficiariesService {
+		var e beneficiariesEvent
+		switch ev.Type {
+		case typeHouseholdRegistered, typePersonRegistered, typeMovedHousehold, typeExited, typeReinstated, typeForgotten:
+			if err := json.Unmarshal(ev.Data, &e); err != nil {
+				return err
+			}
+		default:
+			return nil
+		}
+		switch ev.Type {
+		case typeHouseholdRegistered:
+			b.Queue(`INSERT INTO households VALUES ($1, $2, $3) ON CONFLICT (household_id) DO NOTHING`, e.HouseholdID, e.Tenant, e.Village)
+		case typePersonRegistered:
+			b.Queue(`INSERT INTO persons VALUES ($1, $2, $3, $4, 'active') ON CONFLICT (person_id) DO NOTHING`,
+				e.PersonID, e.Tenant, e.HouseholdID, e.Village)
+		case typeMovedHousehold:
+			b.Queue(`UPDATE persons SET household_id = $2, village = $3 WHERE person_id = $1`, e.PersonID, e.ToHousehold, e.Village)
+		case typeExited:
+			b.Queue(`UPDATE persons SET status = 'exited' WHERE person_id = $1 AND status <> 'forgotten'`, e.PersonID)
+		case typeReinstated:
+			b.Queue(`UPDATE persons SET status = 'active' WHERE person_id = $1 AND status <> 'forgotten'`, e.PersonID)
+		case typeForgotten:
+			b.Queue(`UPDATE persons SET status = 'forgotten' WHERE person_id = $1`, e.PersonID)
+		}
+		return nil
+	}
+	switch ev.Type {
+	case visit.TypeScheduled, visit.TypeCompleted:
+		var d struct {
+			visit.Details
+			Month domainkit.Month `json:"month"`
+		}
+		if err := json.Unmarshal(ev.Data, &d); err != nil {
+			return err
+		}
+		state, month := string(visit.StatusScheduled), ""
+		if ev.Type == visit.TypeCompleted {
+			state, month = string(visit.StatusCompleted), d.Month.String()
+		}
+		persons := d.PersonIDs
+		if persons == nil {
+			persons = []string{}
+		}
+		b.Queue(`INSERT INTO visits VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			ON CONFLICT (visit_id) DO UPDATE SET state = excluded.state, month = excluded.month`,
+			d.VisitID, d.Tenant, string(d.Kind), d.Village, persons, d.HouseholdID, d.SocialWorker, state, month)
+	case visit.TypeCancelled, visit.TypeMissed:
+		var e struct {
+			VisitID uuid.UUID `json:"visit_id"`
+		}
+		if err := json.Unmarshal(ev.Data, &e); err != nil {
+			return err
+		}
+		state := visit.StatusCancelled
+		if ev.Type == visit.TypeMissed {
+			state = visit.StatusMissed
+		}
+		b.Queue(`UPDATE visits SET state = $2 WHERE visit_id = $1`, e.VisitID, string(state))
+	case cardedition.TypePublished:
+		var e cardedition.Published
+		if err := json.Unmarshal(ev.Data, &e); err != nil {
+			return err
+		}
+		b.Queue(`INSERT INTO editions VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.Tenant, e.Revision)
+	case outreach.TypeRecorded:
+		var e outreach.Recorded
+		if err := json.Unmarshal(ev.Data, &e); err != nil {
+			return err
+		}
+		b.Queue(`INSERT INTO outreach VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING`,
+			e.EventID, e.Tenant, e.Village, e.HeldOn.String())
+	case hotline.TypeReceived:
+		var e hotline.Received
+		if err := json.Unmarshal(ev.Data, &e); err != nil {
+			return err
+		}
+		b.Queue(`INSERT INTO calls VALUES ($1, $2, 'received', '', $3) ON CONFLICT (call_id) DO NOTHING`,
+			e.CallID, e.Tenant, e.Caller.PersonID)
+	case hotline.TypeTriaged:
+		var e hotline.Triaged
+		if err := json.Unmarshal(ev.Data, &e); err != nil {
+			return err
+		}
+		b.Queue(`UPDATE calls SET state = 'triaged', owner = $2 WHERE call_id = $1`, e.CallID, e.Owner)
+	case hotline.TypeFollowedUp:
+		var e hotline.FollowedUp
+		if err := json.Unmarshal(ev.Data, &e); err != nil {
+			return err
+		}
+		b.Queue(`UPDATE calls SET state = 'closed' WHERE call_id = $1`, e.CallID)
+	}
+	return nil
+}
+
+// Index queries the index views of the active generation.
+type Index struct {
+	Pool   *pgxpool.Pool
+	Runner *projection.Runner
+}
+
+// Person is a person as the local view of the beneficiaries register has them.
+type Person struct {
+	ID, Tenant, HouseholdID, Village, Status string
+}
+
+// Persons returns the persons of tenant among ids that the view knows.
+func (x Index) Persons(ctx context.Context, tenant string, ids []string) (map[string]Person, error) {
+	out := map[string]Person{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	err := x.query(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT person_id, tenant, household_id, village, status FROM persons
+			WHERE person_id = ANY($1) AND tenant = $2`, ids, tenant)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var p Person
+			if err := rows.Scan(&p.ID, &p.Tenant, &p.HouseholdID, &p.Village, &p.Status); err != nil {
+				return err
+			}
+			out[p.ID] = p
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// Household returns a household's village; false if the view does not know
+// it in tenant.
+func (x Index) Household(ctx context.Context, tenant, id string) (string, bool, error) {
+	var village string
+	err := x.query(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT village FROM households WHERE household_id = $1 AND tenant = $2`, id, tenant).Scan(&village)
+	})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, nil
+	}
+	return village, err == nil, err
+}
+
+// Forgotten returns which of ids the view knows as forgotten.
+func (x Index) Forgotten(ctx context.Context, ids []string) ([]string, error) {
+	var out []string
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	err := x.query(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT person_id FROM persons WHERE person_id = ANY($1) AND status = 'forgotten'`, ids)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	return out, err
+}
+
+// ForgottenOwners are the visits and calls that name a forgotten person:
+// their data keys are to be erased.
+func (x Index) ForgottenOwners(ctx context.Context) ([]uuid.UUID, error) {
+	var out []uuid.UUID
+	err := x.query(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+			SELECT v.visit_id FROM visits v JOIN persons p ON p.person_id = ANY(v.person_ids) WHERE p.status = 'forgotten'
+			UNION SELECT c.call_id FROM calls c JOIN persons p ON p.person_id = c.caller_person WHERE p.status = 'forgotten'`)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		return err
+	})
+	return out, err
+}
+
+// EditionRevisions lists the revisions of tenant's published card editions,
+// newest first.
+func (x Index) EditionRevisions(ctx context.Context, tenant string) ([]int, error) {
+	var out []int
+	err := x.query(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT revision FROM editions WHERE tenant = $1 ORDER BY revision DESC`, tenant)
+		if err != nil {
+			return err
+		}
+		out, err = pgx.CollectRows(rows, pgx.RowTo[int])
+		return err
+	})
+	return out, err
+}
+
+// VisitFilter selects visits; empty fields do not filter.
+type VisitFilter struct {
+	Tenant, Village, Person, SocialWorker, Kind, State, Month string
+}
+
+// OutreachFilter selects outreach events held in [From, To].
+type OutreachFilter struct {
+	Tenant, Village string
+	From, To        string // "YYYY-MM-DD" or empty
+}
+
+// CallFilter selects hotline calls.
+type CallFilter struct {
+	Tenant, State, Owner, CallerPerson string
+}
+
+// ErrBadPageToken is returned for a page token issued for other filters.
+var ErrBadPageToken = errors.New("page token does not belong to this query")
+
+// Page is one page of ids and the token of the next.
+type Page struct {
+	IDs  []uuid.UUID
+	Next string
+}
+
+// ListVisits returns a page of visit ids in id order (UUIDv7: creation order).
+func (x Index) ListVisits(ctx context.Context, f VisitFilter, size int, token string) (Page, error) {
+	return x.page(ctx, f, size, token, `SELECT visit_id FROM visits WHERE tenant = $1
+		AND ($2 = '' OR village = $2) AND ($3 = '' OR person_ids @> ARRAY[$3]) AND ($4 = '' OR social_worker = $4)
+		AND ($5 = '' OR kind = $5) AND ($6 = '' OR state = $6) AND ($7 = '' OR month = $7) AND visit_id > $8
+		ORDER BY visit_id LIMIT $9`, f.Tenant, f.Village, f.Person, f.SocialWorker, f.Kind, f.State, f.Month)
+}
+
+// ListOutreach returns a page of outreach event ids.
+func (x Index) ListOutreach(ctx context.Context, f OutreachFilter, size int, token string) (Page, error) {
+	return x.page(ctx, f, size, token, `SELECT event_id FROM outreach WHERE tenant = $1
+		AND ($2 = '' OR village = $2) AND ($3 = '' OR held_on >= $3::date) AND ($4 = '' OR held_on <= $4::date)
+		AND event_id > $5 ORDER BY event_id LIMIT $6`, f.Tenant, f.Village, f.From, f.To)
+}
+
+// ListCalls returns a page of hotline call ids.
+func (x Index) ListCalls(ctx context.Context, f CallFilter, size int, token string) (Page, error) {
+	return x.page(ctx, f, size, token, `SELECT call_id FROM calls WHERE tenant = $1
+		AND ($2 = '' OR state = $2) AND ($3 = '' OR owner = $3) AND ($4 = '' OR caller_person = $4)
+		AND call_id > $5 ORDER BY call_id LIMIT $6`, f.Tenant, f.State, f.Owner, f.CallerPerson)
+}
+
+type pageToken struct {
+	After   uuid.UUID `json:"a"`
+	Filters string    `json:"f"`
+}
+
+// page runs sql with args, then the cursor and the limit, and makes the
+// next page's token, bound to the filters.
+func (x Index) page(ctx context.Context, filters any, size int, token string, sql string, args ...any) (Page, error) {
+	fj, _ := json.Marshal(filters)
+	var after uuid.UUID
+	if token != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(token)
+		var t pageToken
+		if err != nil || json.Unmarshal(raw, &t) != nil || t.Filters != string(fj) {
+			return Page{}, ErrBadPageToken
+		}
+		after = t.After
+	}
+	var ids []uuid.UUID
+	err := x.query(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, sql, append(args, after, size+1)...)
+		if err != nil {
+			return err
+		}
+		ids, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		return err
+	})
+	if err != nil {
+		return Page{}, err
+	}
+	p := Page{IDs: ids}
+	if len(ids) > size {
+		p.IDs = ids[:size]
+		raw, _ := json.Marshal(pageToken{After: ids[size-1], Filters: string(fj)})
+		p.Next = base64.RawURLEncoding.EncodeToString(raw)
+	}
+	return p, nil
+}
+
+// query runs fn in a read-only transaction on the active generation's schema.
+func (x Index) query(ctx context.Context, fn func(context.Context, pgx.Tx) error) error {
+	schema, err := x.Runner.ActiveSchema(ctx)
+	if err != nil {
+		return err
+	}
+	tx, err := x.Pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, `SET LOCAL search_path TO `+pgx.Identifier{schema}.Sanitize()); err != nil {
+		return err
+	}
+	if err := fn(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// WaitFor waits until the view has applied the write of a consistency token
+// (of this service or of beneficiaries), at most wait.
+func (x Index) WaitFor(ctx context.Context, token string, wait time.Duration) error {
+	t, err := projection.ParseToken(token)
+	if err != nil {
+		return err
+	}
+	if t.Service != ServiceName && t.Service != BeneficiariesService {
+		return fmt.Errorf("%w: %q is not a visits or beneficiaries token", projection.ErrMalformedToken, strings.SplitN(token, "/", 2)[0])
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	return x.Runner.WaitFor(ctx, t)
+}
