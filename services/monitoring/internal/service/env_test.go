@@ -2,7 +2,6 @@ package service_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,8 +17,7 @@ import (
 	"github.com/doudi-platform/doudi/services/platform/natstest"
 	"github.com/doudi-platform/doudi/services/platform/pgtest"
 	"github.com/doudi-platform/doudi/services/platform/projection"
-	"github.com/doudi-platform/doudi/services/platform/relay"
-	"github.com/doudi-platform/doudi/services/platform/wire"
+	"github.com/doudi-platform/doudi/services/platform/streamtest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -74,29 +72,8 @@ func newEnv(t testing.TB, extra map[string]string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var relays sync.WaitGroup
-	// source is a service's event store, relayed into its stream.
-	source := func(service string, types []string) *eventstore.Store {
-		if _, err := wire.EnsureStream(ctx, js, service, 1, 0); err != nil {
-			t.Fatal(err)
-		}
-		reg := eventstore.NewRegistry()
-		for _, typ := range types {
-			reg.Register(typ, 1)
-		}
-		store, err := eventstore.Open(ctx, pgtest.NewPool(t), eventstore.Options{Registry: reg})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rl, err := relay.New(store, js, relay.Options{Service: service, PollInterval: 20 * time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		relays.Go(func() { _ = rl.Run(ctx) })
-		return store
-	}
-	store := source("beneficiaries", beneficiariesTypes)
-	visits := source("visits", visitsTypes)
+	store := streamtest.Source(t, js, "beneficiaries", beneficiariesTypes)
+	visits := streamtest.Source(t, js, "visits", visitsTypes)
 
 	var cfg service.Config
 	err = config.LoadFrom(&cfg, func(name string) (string, bool) {
@@ -131,7 +108,7 @@ func newEnv(t testing.TB, extra map[string]string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close(); cancel(); <-done; relays.Wait() })
+	t.Cleanup(func() { conn.Close(); cancel(); <-done })
 	return &env{store: store, visits: visits, svc: svc, client: monitoringv1.NewMonitoringServiceClient(conn),
 		lastOf: map[string]string{}}
 }
