@@ -6,6 +6,7 @@ package streamtest
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -35,7 +36,8 @@ func Source(t testing.TB, js jetstream.JetStream, service string, types []string
 		cancel()
 		t.Fatal(err)
 	}
-	rl, err := relay.New(store, js, relay.Options{Service: service, PollInterval: 20 * time.Millisecond})
+	rl, err := relay.New(store, js, relay.Options{Service: service, PollInterval: 20 * time.Millisecond,
+		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		cancel()
 		t.Fatal(err)
