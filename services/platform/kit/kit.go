@@ -109,3 +109,25 @@ func MapErrors(m ErrorMapper) endpoint.Middleware {
 		}
 	}
 }
+
+// Options tune a gRPC port's endpoint middlewares.
+type Options struct {
+	// Timeout bounds each call (default 30s).
+	Timeout time.Duration
+	// RateLimit, when positive, limits each method to this many calls per
+	// second (bursts of the same size).
+	RateLimit float64
+}
+
+// Middlewares is every method's chain: mapErrors first (so it sees every
+// error), then the timeout and, if set, the rate limit.
+func (o Options) Middlewares(mapErrors endpoint.Middleware) []endpoint.Middleware {
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
+	}
+	m := []endpoint.Middleware{mapErrors, Timeout(o.Timeout)}
+	if o.RateLimit > 0 {
+		m = append(m, RateLimit(rate.Limit(o.RateLimit), max(1, int(o.RateLimit))))
+	}
+	return m
+}

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"strings"
 )
@@ -230,4 +231,47 @@ func Default(tenant string) (*Data, error) {
 		return nil, fmt.Errorf("%w %q", ErrNoDefault, tenant)
 	}
 	return Load(bytes.NewReader(b))
+}
+
+// ErrUnknownTenant is returned for a tenant without reference data.
+var ErrUnknownTenant = errors.New("unknown tenant")
+
+// Tenants is the reference data of each tenant a service serves.
+type Tenants map[string]*Data
+
+// Get returns tenant's data, or ErrUnknownTenant.
+func (ts Tenants) Get(tenant string) (*Data, error) {
+	d, ok := ts[tenant]
+	if !ok {
+		return nil, fmt.Errorf("%w %q", ErrUnknownTenant, tenant)
+	}
+	return d, nil
+}
+
+// Configured loads a service's reference data from its configuration: the
+// JSON file named by file when it is set, else the built-in data of each of
+// tenants. fileVar and tenantsVar name the settings in errors.
+func Configured(file, fileVar string, tenants []string, tenantsVar string) (Tenants, error) {
+	out := Tenants{}
+	if file != "" {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", fileVar, err)
+		}
+		defer f.Close()
+		d, err := Load(f)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", fileVar, file, err)
+		}
+		out[d.Tenant] = d
+		return out, nil
+	}
+	for _, t := range tenants {
+		d, err := Default(strings.TrimSpace(t))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", tenantsVar, err)
+		}
+		out[d.Tenant] = d
+	}
+	return out, nil
 }

@@ -14,35 +14,19 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/service"
-	"github.com/doudi-platform/doudi/services/platform/config"
+	"github.com/doudi-platform/doudi/services/platform/host"
 )
 
 func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "beneficiaries:", err)
-		os.Exit(1)
-	}
-}
-
-func run() error {
-	// The service's own defaults for the shared variables.
-	var cfg service.Config
-	err := config.LoadFrom(&cfg, config.WithDefaults(os.LookupEnv, map[string]string{
+	host.Command(service.Name, host.Defaults{
 		"GRPC_ADDR": service.DefaultGRPCAddr, "HTTP_ADDR": service.DefaultHTTPAddr, "DATABASE_URL": service.DefaultDatabaseURL,
-	}))
-	if err != nil {
-		return err
-	}
-	ctx := context.Background()
-	s, err := service.Start(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	// No arguments (or "serve") runs the service; "republish --from N"
-	// repairs the JetStream stream from the event store.
-	return s.Host.Main(ctx, os.Args[1:])
+	}, func(ctx context.Context, cfg service.Config) (*host.Host, error) {
+		s, err := service.Start(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return s.Host, nil
+	})
 }

@@ -36,7 +36,7 @@ type Caller = kit.Caller
 // Errors the ports map to statuses.
 var (
 	// ErrUnknownTenant: no reference data is configured for the tenant.
-	ErrUnknownTenant = errors.New("unknown tenant")
+	ErrUnknownTenant = reference.ErrUnknownTenant
 	// ErrNotCaughtUp: the read model did not reflect a consistency token in time.
 	ErrNotCaughtUp = errors.New("the list has not caught up with the write yet; retry")
 )
@@ -66,7 +66,7 @@ type Deps struct {
 	Requests   postgres.Requests
 	View       postgres.PersonsView
 	// Reference is each tenant's reference data.
-	Reference map[string]*reference.Data
+	Reference reference.Tenants
 	// Now is the clock.
 	Now func() time.Time
 	// ConsistencyWait bounds how long a list waits for a consistency token.
@@ -93,13 +93,7 @@ func New(d Deps) *App {
 	return &App{Deps: d}
 }
 
-func (a *App) reference(tenant string) (*reference.Data, error) {
-	ref, ok := a.Reference[tenant]
-	if !ok {
-		return nil, fmt.Errorf("%w %q", ErrUnknownTenant, tenant)
-	}
-	return ref, nil
-}
+func (a *App) reference(tenant string) (*reference.Data, error) { return a.Reference.Get(tenant) }
 
 func (a *App) metadata(tenant string, c Caller) eventstore.Metadata { return c.Metadata(tenant) }
 

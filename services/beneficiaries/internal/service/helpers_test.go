@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -13,9 +12,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
@@ -23,8 +20,10 @@ import (
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/service"
 	"github.com/doudi-platform/doudi/services/platform/config"
+	"github.com/doudi-platform/doudi/services/platform/host"
 	"github.com/doudi-platform/doudi/services/platform/natstest"
 	"github.com/doudi-platform/doudi/services/platform/pgtest"
+	"github.com/doudi-platform/doudi/services/platform/servicetest"
 	"github.com/doudi-platform/doudi/services/platform/wire"
 )
 
@@ -68,29 +67,14 @@ func start(t testing.TB) *env {
 	if err := config.LoadFrom(&cfg, func(k string) (string, bool) { v, ok := vars[k]; return v, ok }); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	svc, err := service.Start(ctx, cfg)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	if err := svc.Host.Service.Listen(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- svc.Host.Run(ctx) }()
-	conn, err := grpc.NewClient(svc.Host.Service.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn.Close()
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-			t.Errorf("service stopped with %v", err)
+	var svc *service.Service
+	conn := servicetest.Run(t, func(ctx context.Context) (*host.Host, error) {
+		var err error
+		svc, err = service.Start(ctx, cfg)
+		if err != nil {
+			return nil, err
 		}
+		return svc.Host, nil
 	})
 	js, err := jetstream.New(natstest.Connect(t, ns.URL()))
 	if err != nil {

@@ -9,8 +9,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"os"
-	"strings"
 	"time"
 
 	pb "github.com/doudi-platform/doudi/contracts/gen/go/doudi/beneficiaries/v1"
@@ -69,29 +67,8 @@ func (c Config) Validate() error {
 }
 
 // LoadReference reads the reference data the config names.
-func (c Config) LoadReference() (map[string]*reference.Data, error) {
-	out := map[string]*reference.Data{}
-	if c.ReferenceFile != "" {
-		f, err := os.Open(c.ReferenceFile)
-		if err != nil {
-			return nil, fmt.Errorf("BENEFICIARIES_REFERENCE_FILE: %w", err)
-		}
-		defer f.Close()
-		d, err := reference.Load(f)
-		if err != nil {
-			return nil, fmt.Errorf("BENEFICIARIES_REFERENCE_FILE %s: %w", c.ReferenceFile, err)
-		}
-		out[d.Tenant] = d
-		return out, nil
-	}
-	for _, t := range c.Tenants {
-		d, err := reference.Default(strings.TrimSpace(t))
-		if err != nil {
-			return nil, fmt.Errorf("BENEFICIARIES_TENANTS: %w", err)
-		}
-		out[d.Tenant] = d
-	}
-	return out, nil
+func (c Config) LoadReference() (reference.Tenants, error) {
+	return reference.Configured(c.ReferenceFile, "BENEFICIARIES_REFERENCE_FILE", c.Tenants, "BENEFICIARIES_TENANTS")
 }
 
 // Service is the started service.

@@ -15,32 +15,19 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 
-	"github.com/doudi-platform/doudi/services/platform/config"
+	"github.com/doudi-platform/doudi/services/platform/host"
 	"github.com/doudi-platform/doudi/services/visits/internal/service"
 )
 
 func main() {
-	if err := run(); err != nil {
-		fmt.Fprintln(os.Stderr, "visits:", err)
-		os.Exit(1)
-	}
-}
-
-func run() error {
-	var cfg service.Config
-	err := config.LoadFrom(&cfg, config.WithDefaults(os.LookupEnv, map[string]string{
+	host.Command(service.Name, host.Defaults{
 		"GRPC_ADDR": service.DefaultGRPCAddr, "HTTP_ADDR": service.DefaultHTTPAddr, "DATABASE_URL": service.DefaultDatabaseURL,
-	}))
-	if err != nil {
-		return err
-	}
-	ctx := context.Background()
-	s, err := service.Start(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	return s.Host.Main(ctx, os.Args[1:])
+	}, func(ctx context.Context, cfg service.Config) (*host.Host, error) {
+		s, err := service.Start(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return s.Host, nil
+	})
 }

@@ -40,7 +40,7 @@ const Masked = "***"
 // Errors the ports map to statuses.
 var (
 	// ErrUnknownTenant: no reference data is configured for the tenant.
-	ErrUnknownTenant = errors.New("unknown tenant")
+	ErrUnknownTenant = reference.ErrUnknownTenant
 	// ErrNotCaughtUp: the index did not reflect a consistency token in time.
 	ErrNotCaughtUp = errors.New("the list has not caught up with the write yet; retry")
 	// ErrRevealNotAllowed: the caller asked for sensitive fields without the permission.
@@ -74,7 +74,7 @@ type Deps struct {
 	Keys  *datakeys.Keys
 	Audit postgres.Audit
 	// Reference is each tenant's reference data (villages).
-	Reference map[string]*reference.Data
+	Reference reference.Tenants
 	// Hotline is the follow-up policy of calls.
 	Hotline hotline.Policy
 	// Now is the clock.
@@ -106,13 +106,7 @@ func New(d Deps) *App {
 	return &App{Deps: d}
 }
 
-func (a *App) reference(tenant string) (*reference.Data, error) {
-	ref, ok := a.Reference[tenant]
-	if !ok {
-		return nil, fmt.Errorf("%w %q", ErrUnknownTenant, tenant)
-	}
-	return ref, nil
-}
+func (a *App) reference(tenant string) (*reference.Data, error) { return a.Reference.Get(tenant) }
 
 // checkVillage adds a reference error when village is not one of tenant's.
 // An empty or malformed code is left to the domain's validation.

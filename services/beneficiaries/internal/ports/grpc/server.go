@@ -5,10 +5,8 @@ package grpc
 
 import (
 	"context"
-	"time"
 
 	"github.com/go-kit/kit/endpoint"
-	"golang.org/x/time/rate"
 
 	pb "github.com/doudi-platform/doudi/contracts/gen/go/doudi/beneficiaries/v1"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/adapters/postgres"
@@ -16,14 +14,8 @@ import (
 	"github.com/doudi-platform/doudi/services/platform/kit"
 )
 
-// Options tune the server's endpoint middlewares.
-type Options struct {
-	// Timeout bounds each call (default 30s).
-	Timeout time.Duration
-	// RateLimit, when positive, limits each method to this many calls per
-	// second (bursts of the same size).
-	RateLimit float64
-}
+// Options tune the server's endpoint middlewares (timeout, rate limit).
+type Options = kit.Options
 
 type unary[Req, Resp any] func(context.Context, Req) (Resp, error)
 
@@ -60,16 +52,7 @@ var _ pb.BeneficiariesServiceServer = (*Server)(nil)
 
 // New returns the server over a.
 func New(a *app.App, opts Options) *Server {
-	if opts.Timeout <= 0 {
-		opts.Timeout = 30 * time.Second
-	}
-	mws := func(names fieldNames) []endpoint.Middleware {
-		m := []endpoint.Middleware{mapErrors(names), kit.Timeout(opts.Timeout)}
-		if opts.RateLimit > 0 {
-			m = append(m, kit.RateLimit(rate.Limit(opts.RateLimit), max(1, int(opts.RateLimit))))
-		}
-		return m
-	}
+	mws := func(names fieldNames) []endpoint.Middleware { return opts.Middlewares(mapErrors(names)) }
 	s := &Server{app: a}
 	s.createHousehold = kit.Unary(s.doCreateHousehold, mws(createHouseholdFields)...)
 	s.getHousehold = kit.Unary(s.doGetHousehold, mws(noRenames)...)

@@ -6,10 +6,8 @@ package grpc
 import (
 	"context"
 	"strconv"
-	"time"
 
 	"github.com/go-kit/kit/endpoint"
-	"golang.org/x/time/rate"
 
 	pb "github.com/doudi-platform/doudi/contracts/gen/go/doudi/visits/v1"
 	"github.com/doudi-platform/doudi/services/platform/kit"
@@ -23,14 +21,8 @@ import (
 	"github.com/doudi-platform/doudi/services/visits/internal/domain/visit"
 )
 
-// Options tune the server's endpoint middlewares.
-type Options struct {
-	// Timeout bounds each call (default 30s).
-	Timeout time.Duration
-	// RateLimit, when positive, limits each method to this many calls per
-	// second (bursts of the same size).
-	RateLimit float64
-}
+// Options tune the server's endpoint middlewares (timeout, rate limit).
+type Options = kit.Options
 
 type unary[Req, Resp any] func(context.Context, Req) (Resp, error)
 
@@ -71,16 +63,7 @@ var _ pb.VisitsServiceServer = (*Server)(nil)
 
 // New returns the server over a.
 func New(a *app.App, opts Options) *Server {
-	if opts.Timeout <= 0 {
-		opts.Timeout = 30 * time.Second
-	}
-	mws := func(names kit.FieldNames) []endpoint.Middleware {
-		m := []endpoint.Middleware{mapErrors(names), kit.Timeout(opts.Timeout)}
-		if opts.RateLimit > 0 {
-			m = append(m, kit.RateLimit(rate.Limit(opts.RateLimit), max(1, int(opts.RateLimit))))
-		}
-		return m
-	}
+	mws := func(names kit.FieldNames) []endpoint.Middleware { return opts.Middlewares(mapErrors(names)) }
 	s := &Server{app: a}
 	s.scheduleVisit = kit.Unary(s.doScheduleVisit, mws(detailFields)...)
 	s.recordVisit = kit.Unary(s.doRecordVisit, mws(recordFields)...)
