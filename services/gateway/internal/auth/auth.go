@@ -25,6 +25,8 @@ const (
 	BeneficiariesRead  = "beneficiaries:read"
 	BeneficiariesWrite = "beneficiaries:write"
 	MonitoringRead     = "monitoring:read"
+	VisitsRead         = "visits:read"
+	VisitsWrite        = "visits:write"
 	SensitiveRead      = "sensitive:read"
 	AuditRead          = "audit:read"
 )
@@ -33,13 +35,15 @@ const (
 //
 //	station_manager  everything: reads, writes, sensitive fields, the reveal audit log
 //	social_worker    reads, writes, sensitive fields
-//	partner          reads and writes, sensitive fields masked (a partner app)
+//	partner          reads and writes, sensitive fields masked (a partner app);
+//	                 visits, themes, cards, outreach, hotline and assignments
+//	                 read only: that is the station's own fieldwork
 //	civil_affairs    reads only, sensitive fields masked (the civil-affairs bureau's systems)
 var Roles = map[string][]string{
-	"station_manager": {BeneficiariesRead, BeneficiariesWrite, MonitoringRead, SensitiveRead, AuditRead},
-	"social_worker":   {BeneficiariesRead, BeneficiariesWrite, MonitoringRead, SensitiveRead},
-	"partner":         {BeneficiariesRead, BeneficiariesWrite, MonitoringRead},
-	"civil_affairs":   {BeneficiariesRead, MonitoringRead},
+	"station_manager": {BeneficiariesRead, BeneficiariesWrite, MonitoringRead, VisitsRead, VisitsWrite, SensitiveRead, AuditRead},
+	"social_worker":   {BeneficiariesRead, BeneficiariesWrite, MonitoringRead, VisitsRead, VisitsWrite, SensitiveRead},
+	"partner":         {BeneficiariesRead, BeneficiariesWrite, MonitoringRead, VisitsRead},
+	"civil_affairs":   {BeneficiariesRead, MonitoringRead, VisitsRead},
 }
 
 // Principal is an authenticated caller.

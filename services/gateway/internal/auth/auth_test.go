@@ -71,6 +71,10 @@ func TestRequiredPermissions(t *testing.T) {
 		"/doudi.beneficiaries.v1.BeneficiariesService/FindPersonByIdNumber": auth.BeneficiariesRead,
 		"/doudi.beneficiaries.v1.BeneficiariesService/ListSensitiveReads":   auth.AuditRead,
 		"/doudi.monitoring.v1.MonitoringService/ListCaseload":               auth.MonitoringRead,
+		"/doudi.visits.v1.VisitsService/RecordVisit":                        auth.VisitsWrite,
+		"/doudi.visits.v1.VisitsService/ReceiveHotlineCall":                 auth.VisitsWrite,
+		"/doudi.visits.v1.VisitsService/GetSocialWorkerAssignments":         auth.VisitsRead,
+		"/doudi.visits.v1.VisitsService/ListHotlineCalls":                   auth.VisitsRead,
 	} {
 		if got := auth.Required(method); got != want {
 			t.Errorf("%s needs %q, want %q", method, got, want)

@@ -23,6 +23,7 @@ import (
 	"github.com/doudi-platform/doudi/contracts"
 	beneficiariesv1 "github.com/doudi-platform/doudi/contracts/gen/go/doudi/beneficiaries/v1"
 	monitoringv1 "github.com/doudi-platform/doudi/contracts/gen/go/doudi/monitoring/v1"
+	visitsv1 "github.com/doudi-platform/doudi/contracts/gen/go/doudi/visits/v1"
 	"github.com/doudi-platform/doudi/services/gateway/internal/auth"
 	"github.com/doudi-platform/doudi/services/gateway/internal/openapi"
 	"github.com/doudi-platform/doudi/services/gateway/internal/rest"
@@ -39,9 +40,11 @@ const Name = "gateway"
 // state), and GRPC_ADDR serves only the gateway's own gRPC health.
 type Config struct {
 	config.Common
-	// BeneficiariesAddr and MonitoringAddr are the services' gRPC addresses.
+	// BeneficiariesAddr, MonitoringAddr and VisitsAddr are the services'
+	// gRPC addresses.
 	BeneficiariesAddr string `env:"BENEFICIARIES_ADDR" default:"127.0.0.1:9101"`
 	MonitoringAddr    string `env:"MONITORING_ADDR" default:"127.0.0.1:9102"`
+	VisitsAddr        string `env:"VISITS_ADDR" default:"127.0.0.1:9103"`
 	// APIKeys are the accepted keys, comma-separated "name:role:sha256hex"
 	// entries (see `gateway hashkey` and auth.Roles). None: every API call
 	// is refused.
@@ -70,8 +73,8 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes < 1024 {
 		errs = append(errs, fmt.Errorf("GATEWAY_MAX_BODY_BYTES=%d: at least 1024", c.MaxBodyBytes))
 	}
-	if c.BeneficiariesAddr == "" || c.MonitoringAddr == "" {
-		errs = append(errs, errors.New("BENEFICIARIES_ADDR and MONITORING_ADDR must not be empty"))
+	if c.BeneficiariesAddr == "" || c.MonitoringAddr == "" || c.VisitsAddr == "" {
+		errs = append(errs, errors.New("BENEFICIARIES_ADDR, MONITORING_ADDR and VISITS_ADDR must not be empty"))
 	}
 	if c.CallTimeout <= 0 {
 		errs = append(errs, errors.New("GATEWAY_CALL_TIMEOUT: must be positive"))
@@ -112,6 +115,13 @@ func backends(cfg Config) []backend {
 			openapi: "gen/openapi/doudi/monitoring/v1/monitoring.swagger.json",
 			register: func(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error {
 				return monitoringv1.RegisterMonitoringServiceHandlerClient(ctx, mux, monitoringv1.NewMonitoringServiceClient(conn))
+			},
+		},
+		{
+			name: "visits", service: visitsv1.VisitsService_ServiceDesc.ServiceName, addr: cfg.VisitsAddr,
+			openapi: "gen/openapi/doudi/visits/v1/visits.swagger.json",
+			register: func(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error {
+				return visitsv1.RegisterVisitsServiceHandlerClient(ctx, mux, visitsv1.NewVisitsServiceClient(conn))
 			},
 		},
 	}

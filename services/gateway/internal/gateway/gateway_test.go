@@ -13,12 +13,13 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/doudi-platform/doudi/services/platform/eventually"
+	"github.com/doudi-platform/doudi/services/platform/natstest"
 )
 
 // TestGateway runs the REST API against the real beneficiaries service, a
 // separate process on real PostgreSQL and an embedded JetStream server.
 func TestGateway(t *testing.T) {
-	g := startGateway(t, startBeneficiaries(t))
+	g := startGateway(t, "BENEFICIARIES_ADDR", startBeneficiaries(t, natstest.Start(t)))
 	base := "/v1/tenants/" + tenant
 
 	// A household shared by the subtests' persons; ids count up so every

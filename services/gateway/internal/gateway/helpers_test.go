@@ -34,6 +34,7 @@ const tenant = "shitan"
 var (
 	managerKey = auth.NewKey()
 	civilKey   = auth.NewKey()
+	partnerKey = auth.NewKey()
 )
 
 // syncBuffer collects a process's log lines for assertions.
@@ -64,29 +65,45 @@ func repoRoot(t testing.TB) string {
 }
 
 // startBeneficiaries builds the real beneficiaries binary and runs it as a
-// process on a fresh schema and an embedded JetStream server, on random
+// process on a fresh schema and the embedded JetStream server ns, on random
 // ports; it returns its gRPC address and stops it when the test ends.
-func startBeneficiaries(t *testing.T) string {
+func startBeneficiaries(t *testing.T, ns *natstest.Server) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "beneficiaries")
-	build := exec.Command("go", "build", "-o", bin, "./services/beneficiaries/cmd/beneficiaries")
+	return startService(t, "beneficiaries", ns, "BENEFICIARIES_CONSISTENCY_WAIT=10s",
+		"BENEFICIARIES_MASTER_KEY="+randomKey(), "BENEFICIARIES_BLIND_INDEX_KEY="+randomKey())
+}
+
+// startVisits is startBeneficiaries for the visits service. Give it the
+// beneficiaries service's ns: its index waits for the beneficiaries stream
+// (its lists do not catch up before that stream exists).
+func startVisits(t *testing.T, ns *natstest.Server) string {
+	t.Helper()
+	return startService(t, "visits", ns, "VISITS_CONSISTENCY_WAIT=10s", "VISITS_MASTER_KEY="+randomKey())
+}
+
+func randomKey() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return base64.StdEncoding.EncodeToString(b)
+}
+
+// startService builds services/<name>/cmd/<name> and runs it as a process
+// on a fresh schema and the embedded JetStream server ns, on random ports,
+// with env added; it returns its gRPC address once the service has started
+// and its projection runner is active, and stops it when the test ends.
+func startService(t *testing.T, name string, ns *natstest.Server, env ...string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), name)
+	build := exec.Command("go", "build", "-o", bin, "./services/"+name+"/cmd/"+name)
 	build.Dir = repoRoot(t)
 	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build beneficiaries: %v\n%s", err, out)
-	}
-	ns := natstest.Start(t)
-	key := func() string {
-		b := make([]byte, 32)
-		_, _ = rand.Read(b)
-		return base64.StdEncoding.EncodeToString(b)
+		t.Fatalf("build %s: %v\n%s", name, err, out)
 	}
 	cmd := exec.Command(bin)
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(append(os.Environ(),
 		"DATABASE_URL="+pgtest.NewSchema(t), "NATS_URL="+ns.URL(),
 		"GRPC_ADDR=127.0.0.1:0", "HTTP_ADDR=127.0.0.1:0", "LOG_FORMAT=json", "LOG_LEVEL=info",
-		"RELAY_POLL_INTERVAL=20ms", "BENEFICIARIES_CONSISTENCY_WAIT=10s",
-		"BENEFICIARIES_MASTER_KEY="+key(), "BENEFICIARIES_BLIND_INDEX_KEY="+key(),
-		"OTEL_EXPORTER_OTLP_ENDPOINT=")
+		"RELAY_POLL_INTERVAL=20ms", "OTEL_EXPORTER_OTLP_ENDPOINT="), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the test binary
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -125,7 +142,7 @@ func startBeneficiaries(t *testing.T) string {
 			<-done
 		}
 		if t.Failed() {
-			t.Logf("beneficiaries logs:\n%s", logs.String())
+			t.Logf("%s logs:\n%s", name, logs.String())
 		}
 	})
 	// Wait for the persons projection too: writes made before its runner
@@ -139,32 +156,38 @@ func startBeneficiaries(t *testing.T) string {
 		case <-projecting:
 			projecting = nil
 		case <-timeout:
-			t.Fatalf("beneficiaries did not start (and project) within 60s; logs:\n%s", logs.String())
+			t.Fatalf("%s did not start (and project) within 60s; logs:\n%s", name, logs.String())
 		}
 	}
 	return a
 }
 
-// gw is a running gateway in front of a real beneficiaries process.
+// gw is a running gateway in front of real service processes.
 type gw struct {
 	url  string
 	logs *syncBuffer
 }
 
 // startGateway runs the gateway in-process on a random port, with the
-// test keys, CORS for https://app.example, a 64 KiB body limit, and
-// monitoring pointed at a closed port (it is not running in these tests).
-func startGateway(t *testing.T, beneficiariesAddr string) *gw {
+// test keys, CORS for https://app.example, a 64 KiB body limit, and the
+// services at addrs ("BENEFICIARIES_ADDR", address, …); those not given
+// point at a closed port (they are not running in these tests).
+func startGateway(t *testing.T, addrs ...string) *gw {
 	t.Helper()
 	env := map[string]string{
-		"HTTP_ADDR":              "127.0.0.1:0",
-		"GRPC_ADDR":              "127.0.0.1:0",
-		"BENEFICIARIES_ADDR":     beneficiariesAddr,
-		"MONITORING_ADDR":        "127.0.0.1:1",
-		"GATEWAY_API_KEYS":       "manager:station_manager:" + auth.HashKey(managerKey) + ",civil:civil_affairs:" + auth.HashKey(civilKey),
+		"HTTP_ADDR":          "127.0.0.1:0",
+		"GRPC_ADDR":          "127.0.0.1:0",
+		"BENEFICIARIES_ADDR": "127.0.0.1:1",
+		"MONITORING_ADDR":    "127.0.0.1:1",
+		"VISITS_ADDR":        "127.0.0.1:1",
+		"GATEWAY_API_KEYS": "manager:station_manager:" + auth.HashKey(managerKey) + ",civil:civil_affairs:" + auth.HashKey(civilKey) +
+			",partner:partner:" + auth.HashKey(partnerKey),
 		"GATEWAY_CORS_ORIGINS":   "https://app.example",
 		"GATEWAY_MAX_BODY_BYTES": "65536",
 		"LOG_FORMAT":             "json",
+	}
+	for i := 0; i+1 < len(addrs); i += 2 {
+		env[addrs[i]] = addrs[i+1]
 	}
 	cfg, err := gateway.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {

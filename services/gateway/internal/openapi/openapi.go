@@ -201,7 +201,7 @@ func decorate(method string, op object) {
 		headers["Doudi-Consistency-Token"] = object{"type": "string", "description": "The write's consistency token."}
 	}
 	ok["headers"] = headers
-	if id, _ := op["operationId"].(string); strings.Contains(id, "_Create") {
+	if id, _ := op["operationId"].(string); Creates(id) {
 		headers["Location"] = object{"type": "string", "description": "/v1/ and the new resource's name."}
 		ok["description"] = "Created."
 		delete(responses, "200")

@@ -41,7 +41,8 @@ func TestMergeTheContracts(t *testing.T) {
 	t.Parallel()
 	raw, err := openapi.Merge(contracts.OpenAPI,
 		"gen/openapi/doudi/beneficiaries/v1/beneficiaries.swagger.json",
-		"gen/openapi/doudi/monitoring/v1/monitoring.swagger.json")
+		"gen/openapi/doudi/monitoring/v1/monitoring.swagger.json",
+		"gen/openapi/doudi/visits/v1/visits.swagger.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +55,60 @@ func TestMergeTheContracts(t *testing.T) {
 		t.Errorf("body fields %v, %v", fields, err)
 	}
 	page, err := openapi.Docs(raw)
-	if err != nil || !strings.Contains(string(page), "/v1/tenants/{tenant}/monitoring/caseload") {
+	if err != nil || !strings.Contains(string(page), "/v1/tenants/{tenant}/monitoring/caseload") ||
+		!strings.Contains(string(page), "/v1/{parent}/visits:record") || !strings.Contains(string(page), "VisitsService") {
 		t.Errorf("docs page: %v", err)
+	}
+	// The visits creations answer 201 with a Location; their other writes 200.
+	var merged struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]struct {
+				Headers map[string]any
+			}
+		}
+	}
+	if err := json.Unmarshal(raw, &merged); err != nil {
+		t.Fatal(err)
+	}
+	for path, created := range map[string]bool{
+		"/v1/{parent}/visits:record": true, "/v1/{parent}/visits:schedule": true, "/v1/{parent}/monthlyThemes:choose": true,
+		"/v1/{parent}/cardEditions:publish": true, "/v1/{parent}/outreachEvents:record": true,
+		"/v1/{parent}/hotlineCalls:receive": true, "/v1/{parent}/persons": true,
+		"/v1/{name}:complete": false, "/v1/{name}:assignVillage": false, "/v1/{name}:followUp": false,
+	} {
+		op, ok := merged.Paths[path]["post"]
+		if !ok {
+			t.Errorf("POST %s is not in the document", path)
+			continue
+		}
+		_, has201 := op.Responses["201"]
+		_, has200 := op.Responses["200"]
+		if has201 != created || has200 == created || (created && op.Responses["201"].Headers["Location"] == nil) {
+			t.Errorf("POST %s: 201 %t, 200 %t; want 201 with a Location: %t", path, has201, has200, created)
+		}
+	}
+}
+
+func TestCreates(t *testing.T) {
+	t.Parallel()
+	for method, want := range map[string]bool{
+		"/doudi.beneficiaries.v1.BeneficiariesService/CreatePerson": true,
+		"/doudi.visits.v1.VisitsService/RecordVisit":                true,
+		"/doudi.visits.v1.VisitsService/ScheduleVisit":              true,
+		"/doudi.visits.v1.VisitsService/ChooseMonthlyTheme":         true,
+		"/doudi.visits.v1.VisitsService/PublishCardEdition":         true,
+		"/doudi.visits.v1.VisitsService/RecordOutreachEvent":        true,
+		"/doudi.visits.v1.VisitsService/ReceiveHotlineCall":         true,
+		"VisitsService_ReceiveHotlineCall":                          true,
+		"BeneficiariesService_CreateHousehold":                      true,
+		"/doudi.visits.v1.VisitsService/CompleteVisit":              false,
+		"/doudi.visits.v1.VisitsService/AssignVillage":              false,
+		"/doudi.visits.v1.VisitsService/ChangeMonthlyTheme":         false,
+		"/doudi.beneficiaries.v1.BeneficiariesService/AssessTier":   false,
+		"BeneficiariesService_RecordMonthlyFileUpdate":              false,
+	} {
+		if got := openapi.Creates(method); got != want {
+			t.Errorf("Creates(%q) = %t, want %t", method, got, want)
+		}
 	}
 }

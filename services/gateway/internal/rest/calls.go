@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/doudi-platform/doudi/services/gateway/internal/auth"
+	"github.com/doudi-platform/doudi/services/gateway/internal/openapi"
 	"github.com/doudi-platform/doudi/services/platform/kit"
 )
 
@@ -109,7 +110,9 @@ func permissionDenied(p auth.Principal, need string) error {
 //
 //	ETag                     the resource's etag, quoted (RFC 9110 §8.8.3)
 //	Doudi-Consistency-Token  a write's consistency_token
-//	201 Created + Location   for Create… methods: /v1/<the resource's name>
+//	201 Created + Location   for methods that create a resource (Create…, and
+//	                         the visits ones openapi.Creates lists):
+//	                         /v1/<the resource's name>
 //
 // The resource is the response itself when it has an etag (GetPerson), or
 // its first message field that has one (CreatePersonResponse.person).
@@ -137,7 +140,7 @@ func forwardResponse(ctx context.Context, w http.ResponseWriter, resp proto.Mess
 	if resource != nil {
 		h.Set(HeaderETag, `"`+stringField(resource, "etag")+`"`)
 	}
-	if method, ok := runtime.RPCMethod(ctx); ok && strings.HasPrefix(method[strings.LastIndex(method, "/")+1:], "Create") {
+	if method, ok := runtime.RPCMethod(ctx); ok && openapi.Creates(method) {
 		if resource != nil {
 			if name := stringField(resource, "name"); name != "" {
 				h.Set("Location", "/v1/"+name)
