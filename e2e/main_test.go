@@ -40,7 +40,7 @@ const (
 // pf is the running platform the tests share.
 var pf *platform
 
-// platform is the three processes, their databases and the OTLP receiver.
+// platform is the four processes, their databases and the OTLP receiver.
 type platform struct {
 	adminURL, natsURL string
 	dbNames           map[string]string // service → database name
@@ -48,7 +48,7 @@ type platform struct {
 	apiKey            string
 	gatewayURL        string
 	otlp              *otlpReceiver
-	procs             map[string]*proc // beneficiaries, monitoring, gateway
+	procs             map[string]*proc // beneficiaries, monitoring, visits, gateway
 	order             []string         // start order; stopped in reverse
 }
 
@@ -114,7 +114,7 @@ func (p *platform) start(ctx context.Context) error {
 	dropStaleDatabases(cctx, admin)
 	admin.Close(cctx)
 	run := fmt.Sprintf("doudi_e2e_%d_%s", os.Getpid(), randomHex(4))
-	p.dbNames = map[string]string{"beneficiaries": run + "_beneficiaries", "monitoring": run + "_monitoring"}
+	p.dbNames = map[string]string{"beneficiaries": run + "_beneficiaries", "monitoring": run + "_monitoring", "visits": run + "_visits"}
 
 	// NATS JetStream.
 	nc, err := nats.Connect(p.natsURL, nats.Timeout(3*time.Second))
@@ -147,7 +147,8 @@ func (p *platform) start(ctx context.Context) error {
 		return fmt.Errorf("go env GOWORK: %v %q (run the tests inside the Doudi workspace)", err, out)
 	}
 	build := exec.Command("go", "build", "-o", p.binDir+"/",
-		"./services/beneficiaries/cmd/beneficiaries", "./services/monitoring/cmd/monitoring", "./services/gateway/cmd/gateway")
+		"./services/beneficiaries/cmd/beneficiaries", "./services/monitoring/cmd/monitoring", "./services/visits/cmd/visits",
+		"./services/gateway/cmd/gateway")
 	build.Dir = filepath.Dir(strings.TrimSpace(string(out)))
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("build: %v\n%s", err, out)
@@ -157,7 +158,7 @@ func (p *platform) start(ctx context.Context) error {
 		return err
 	}
 
-	ports, err := freePorts(6)
+	ports, err := freePorts(8)
 	if err != nil {
 		return err
 	}
@@ -177,8 +178,12 @@ func (p *platform) start(ctx context.Context) error {
 		"BENEFICIARIES_MASTER_KEY="+randomKey(), "BENEFICIARIES_BLIND_INDEX_KEY="+randomKey()), addr(1))
 	p.add("monitoring", "monitoring", append(common,
 		"DATABASE_URL="+p.databaseURL("monitoring"), "GRPC_ADDR="+addr(2), "HTTP_ADDR="+addr(3)), addr(3))
+	p.add("visits", "visits", append(common,
+		"DATABASE_URL="+p.databaseURL("visits"), "GRPC_ADDR="+addr(6), "HTTP_ADDR="+addr(7),
+		"VISITS_MASTER_KEY="+randomKey()), addr(7))
 	p.add("gateway", "gateway", append(common,
 		"GRPC_ADDR="+addr(4), "HTTP_ADDR="+addr(5), "BENEFICIARIES_ADDR="+addr(0), "MONITORING_ADDR="+addr(2),
+		"VISITS_ADDR="+addr(6),
 		"GATEWAY_API_KEYS=e2e:station_manager:"+hex.EncodeToString(hash[:])), addr(5))
 	p.gatewayURL = "http://" + addr(5)
 
@@ -192,10 +197,10 @@ func (p *platform) start(ctx context.Context) error {
 			return err
 		}
 	}
-	// Both projection runners must hold their leadership before the tests
+	// Every projection runner must hold its leadership before the tests
 	// write: the beneficiaries persons list was seen to miss writes made
 	// before its runner was active (see the gateway's tests).
-	for _, name := range []string{"beneficiaries", "monitoring"} {
+	for _, name := range []string{"beneficiaries", "monitoring", "visits"} {
 		if err := p.procs[name].waitLog("projection runner active", 1, 60*time.Second); err != nil {
 			return err
 		}
@@ -243,7 +248,7 @@ func (p *platform) close(ctx context.Context) error {
 
 // deleteStreams deletes the streams of the services this run starts.
 func deleteStreams(ctx context.Context, js jetstream.JetStream) error {
-	for _, s := range []string{"DOUDI_BENEFICIARIES", "DOUDI_MONITORING"} {
+	for _, s := range []string{"DOUDI_BENEFICIARIES", "DOUDI_MONITORING", "DOUDI_VISITS"} {
 		if err := js.DeleteStream(ctx, s); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
 			return fmt.Errorf("delete stream %s: %w", s, err)
 		}
