@@ -13,20 +13,8 @@
 package main
 
 import (
-	"context"
-
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/service"
 	"github.com/doudi-platform/doudi/services/platform/host"
 )
 
-func main() {
-	host.Command(service.Name, host.Defaults{
-		"GRPC_ADDR": service.DefaultGRPCAddr, "HTTP_ADDR": service.DefaultHTTPAddr, "DATABASE_URL": service.DefaultDatabaseURL,
-	}, func(ctx context.Context, cfg service.Config) (*host.Host, error) {
-		s, err := service.Start(ctx, cfg)
-		if err != nil {
-			return nil, err
-		}
-		return s.Host, nil
-	})
-}
+func main() { host.Command(service.Name, service.Defaults, service.Start) }

@@ -19,8 +19,6 @@ import (
 	pb "github.com/doudi-platform/doudi/contracts/gen/go/doudi/beneficiaries/v1"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/service"
-	"github.com/doudi-platform/doudi/services/platform/config"
-	"github.com/doudi-platform/doudi/services/platform/host"
 	"github.com/doudi-platform/doudi/services/platform/natstest"
 	"github.com/doudi-platform/doudi/services/platform/pgtest"
 	"github.com/doudi-platform/doudi/services/platform/servicetest"
@@ -50,32 +48,14 @@ func randomKey(n int) string {
 func start(t testing.TB) *env {
 	t.Helper()
 	ns := natstest.Start(t)
-	vars := map[string]string{
-		"DATABASE_URL":                   pgtest.NewSchema(t),
-		"NATS_URL":                       ns.URL(),
-		"GRPC_ADDR":                      "127.0.0.1:0",
-		"HTTP_ADDR":                      "127.0.0.1:0",
-		"LOG_LEVEL":                      "error",
-		"LOG_FORMAT":                     "text",
-		"RELAY_POLL_INTERVAL":            "20ms",
+	var cfg service.Config
+	servicetest.Config(t, &cfg, ns.URL(), map[string]string{
 		"DB_MAX_CONNS":                   "24",
 		"BENEFICIARIES_CONSISTENCY_WAIT": "2s",
 		"BENEFICIARIES_MASTER_KEY":       randomKey(32),
 		"BENEFICIARIES_BLIND_INDEX_KEY":  randomKey(32),
-	}
-	var cfg service.Config
-	if err := config.LoadFrom(&cfg, func(k string) (string, bool) { v, ok := vars[k]; return v, ok }); err != nil {
-		t.Fatal(err)
-	}
-	var svc *service.Service
-	conn := servicetest.Run(t, func(ctx context.Context) (*host.Host, error) {
-		var err error
-		svc, err = service.Start(ctx, cfg)
-		if err != nil {
-			return nil, err
-		}
-		return svc.Host, nil
 	})
+	svc, conn := servicetest.Run(t, func(ctx context.Context) (*service.Service, error) { return service.Start(ctx, cfg) })
 	js, err := jetstream.New(natstest.Connect(t, ns.URL()))
 	if err != nil {
 		t.Fatal(err)

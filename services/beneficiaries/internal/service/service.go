@@ -46,13 +46,10 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Defaults for the addresses and database, set before config.Load reads
-// the environment (config.Common's defaults are generic).
-const (
-	DefaultGRPCAddr    = "127.0.0.1:9101"
-	DefaultHTTPAddr    = "127.0.0.1:8101"
-	DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/doudi_beneficiaries"
-)
+// Defaults are the service's own values of the shared variables, under
+// the environment (the platform's defaults are generic).
+var Defaults = host.Defaults{"GRPC_ADDR": "127.0.0.1:9101", "HTTP_ADDR": "127.0.0.1:8101",
+	"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/doudi_beneficiaries"}
 
 // Validate checks the keys on top of the host's checks.
 func (c Config) Validate() error {
@@ -66,11 +63,6 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// LoadReference reads the reference data the config names.
-func (c Config) LoadReference() (reference.Tenants, error) {
-	return reference.Configured(c.ReferenceFile, "BENEFICIARIES_REFERENCE_FILE", c.Tenants, "BENEFICIARIES_TENANTS")
-}
-
 // Service is the started service.
 type Service struct {
 	Host   *host.Host
@@ -78,11 +70,14 @@ type Service struct {
 	Runner *projection.Runner
 }
 
+// Hosted is the platform host the service runs on (host.Command).
+func (s *Service) Hosted() *host.Host { return s.Host }
+
 // Start connects everything and registers the gRPC service; call
 // s.Host.Run to serve.
 func Start(ctx context.Context, cfg Config) (*Service, error) {
 	cfg.ServiceName = Name
-	ref, err := cfg.LoadReference()
+	ref, err := reference.Configured(cfg.ReferenceFile, "BENEFICIARIES_REFERENCE_FILE", cfg.Tenants, "BENEFICIARIES_TENANTS")
 	if err != nil {
 		return nil, err
 	}

@@ -16,10 +16,8 @@ import (
 	"google.golang.org/grpc/status"
 
 	pb "github.com/doudi-platform/doudi/contracts/gen/go/doudi/visits/v1"
-	"github.com/doudi-platform/doudi/services/platform/config"
 	"github.com/doudi-platform/doudi/services/platform/eventstore"
 	"github.com/doudi-platform/doudi/services/platform/eventually"
-	"github.com/doudi-platform/doudi/services/platform/host"
 	"github.com/doudi-platform/doudi/services/platform/natstest"
 	"github.com/doudi-platform/doudi/services/platform/pgtest"
 	"github.com/doudi-platform/doudi/services/platform/servicetest"
@@ -63,32 +61,15 @@ func start(t testing.TB) *env {
 	ben := streamtest.Source(t, js, "beneficiaries", beneficiariesTypes)
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	vars := map[string]string{
-		"DATABASE_URL":            pgtest.NewSchema(t),
-		"NATS_URL":                ns.URL(),
-		"GRPC_ADDR":               "127.0.0.1:0",
-		"HTTP_ADDR":               "127.0.0.1:0",
-		"LOG_LEVEL":               "error",
-		"RELAY_POLL_INTERVAL":     "20ms",
+	var cfg service.Config
+	servicetest.Config(t, &cfg, ns.URL(), map[string]string{
 		"VISITS_MASTER_KEY":       base64.StdEncoding.EncodeToString(key),
 		"VISITS_CONSISTENCY_WAIT": "5s",
 		"VISITS_PERSON_WAIT":      "3s",
 		"VISITS_SHRED_INTERVAL":   "50ms",
-	}
-	var cfg service.Config
-	if err := config.LoadFrom(&cfg, func(k string) (string, bool) { v, ok := vars[k]; return v, ok }); err != nil {
-		t.Fatal(err)
-	}
-	cfg.Now = func() time.Time { return now }
-	var svc *service.Service
-	conn := servicetest.Run(t, func(ctx context.Context) (*host.Host, error) {
-		var err error
-		svc, err = service.Start(ctx, cfg)
-		if err != nil {
-			return nil, err
-		}
-		return svc.Host, nil
 	})
+	cfg.Now = func() time.Time { return now }
+	svc, conn := servicetest.Run(t, func(ctx context.Context) (*service.Service, error) { return service.Start(ctx, cfg) })
 	return &env{t: t, svc: svc, client: pb.NewVisitsServiceClient(conn), js: js, beneficiaries: ben}
 }
 

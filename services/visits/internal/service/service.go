@@ -55,13 +55,10 @@ type Config struct {
 	Now func() time.Time
 }
 
-// Defaults for the addresses and database, set before config.Load reads
-// the environment.
-const (
-	DefaultGRPCAddr    = "127.0.0.1:9103"
-	DefaultHTTPAddr    = "127.0.0.1:8103"
-	DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/doudi_visits"
-)
+// Defaults are the service's own values of the shared variables, under
+// the environment (the platform's defaults are generic).
+var Defaults = host.Defaults{"GRPC_ADDR": "127.0.0.1:9103", "HTTP_ADDR": "127.0.0.1:8103",
+	"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/doudi_visits"}
 
 // Validate checks the key and windows on top of the host's checks.
 func (c Config) Validate() error {
@@ -77,17 +74,15 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// LoadReference reads the reference data the config names.
-func (c Config) LoadReference() (reference.Tenants, error) {
-	return reference.Configured(c.ReferenceFile, "VISITS_REFERENCE_FILE", c.Tenants, "VISITS_TENANTS")
-}
-
 // Service is the started service.
 type Service struct {
 	Host   *host.Host
 	App    *app.App
 	Runner *projection.Runner
 }
+
+// Hosted is the platform host the service runs on (host.Command).
+func (s *Service) Hosted() *host.Host { return s.Host }
 
 // Start connects everything and registers the gRPC service; call
 // s.Host.Run (or s.Host.Main) to serve.
@@ -96,7 +91,7 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	ref, err := cfg.LoadReference()
+	ref, err := reference.Configured(cfg.ReferenceFile, "VISITS_REFERENCE_FILE", cfg.Tenants, "VISITS_TENANTS")
 	if err != nil {
 		return nil, err
 	}
