@@ -21,6 +21,7 @@ import (
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/person"
 	"github.com/doudi-platform/doudi/services/platform/aggregate"
+	"github.com/doudi-platform/doudi/services/platform/audit"
 	"github.com/doudi-platform/doudi/services/platform/eventstore"
 	"github.com/doudi-platform/doudi/services/platform/kit"
 	"github.com/doudi-platform/doudi/services/platform/projection"
@@ -62,7 +63,7 @@ type Deps struct {
 	Persons    postgres.Persons
 	Households postgres.Households
 	Keys       *postgres.Keys
-	Audit      postgres.Audit
+	Audit      audit.Log
 	Requests   postgres.Requests
 	View       postgres.PersonsView
 	// Reference is each tenant's reference data.

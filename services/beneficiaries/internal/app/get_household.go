@@ -2,10 +2,9 @@ package app
 
 import (
 	"context"
+	"github.com/doudi-platform/doudi/services/platform/audit"
 
 	"github.com/google/uuid"
-
-	"github.com/doudi-platform/doudi/services/beneficiaries/internal/adapters/postgres"
 )
 
 // GetHousehold reads a household; Reveal asks for the address in clear.
@@ -33,7 +32,7 @@ func (a *App) GetHousehold(ctx context.Context, q GetHousehold) (HouseholdDetail
 	if err != nil || !reveal {
 		return d, err
 	}
-	if _, err := a.Audit.Record(ctx, postgres.SensitiveRead{Tenant: q.Tenant, PersonID: q.HouseholdID,
+	if _, err := a.Audit.Record(ctx, audit.SensitiveRead{Tenant: q.Tenant, Subject: q.HouseholdID,
 		Resource: "tenants/" + q.Tenant + "/households/" + q.HouseholdID.String(), Actor: q.Caller.Actor,
 		Fields: []string{"address"}, Purpose: purpose, Method: q.Method}); err != nil {
 		return HouseholdDetails{}, err

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"github.com/doudi-platform/doudi/services/platform/audit"
 
 	"github.com/google/uuid"
 
@@ -67,7 +68,7 @@ func (a *App) present(ctx context.Context, p *person.Person, t postgres.Times, r
 	if err != nil || !reveal {
 		return d, err
 	}
-	if _, err := a.Audit.Record(ctx, postgres.SensitiveRead{Tenant: p.Tenant(), PersonID: p.ID(),
+	if _, err := a.Audit.Record(ctx, audit.SensitiveRead{Tenant: p.Tenant(), Subject: p.ID(),
 		Resource: "tenants/" + p.Tenant() + "/persons/" + p.ID().String(), Actor: c.Actor,
 		Fields: sensitiveFields, Purpose: purpose, Method: method}); err != nil {
 		return PersonDetails{}, err

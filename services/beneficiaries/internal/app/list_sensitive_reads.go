@@ -5,18 +5,18 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/doudi-platform/doudi/services/beneficiaries/internal/adapters/postgres"
+	"github.com/doudi-platform/doudi/services/platform/audit"
 )
 
 // ListSensitiveReads pages through the audit log of reveals, newest first.
 type ListSensitiveReads struct {
-	Filter   postgres.ReadFilter
+	Filter   audit.Filter
 	PageSize int
 	Before   uuid.UUID // from the page token; uuid.Nil for the first page
 }
 
 // ListSensitiveReads returns one page and whether there are more.
-func (a *App) ListSensitiveReads(ctx context.Context, q ListSensitiveReads) ([]postgres.SensitiveRead, bool, error) {
+func (a *App) ListSensitiveReads(ctx context.Context, q ListSensitiveReads) ([]audit.SensitiveRead, bool, error) {
 	if _, err := a.reference(q.Filter.Tenant); err != nil {
 		return nil, false, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/adapters/postgres"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/app"
 	grpcport "github.com/doudi-platform/doudi/services/beneficiaries/internal/ports/grpc"
+	"github.com/doudi-platform/doudi/services/platform/audit"
 	"github.com/doudi-platform/doudi/services/platform/host"
 	"github.com/doudi-platform/doudi/services/platform/projection"
 	"github.com/doudi-platform/doudi/services/platform/reference"
@@ -101,6 +102,9 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 	if err := postgres.Migrate(ctx, h.Pool); err != nil {
 		return fail(err)
 	}
+	if err := audit.Migrate(ctx, h.Pool); err != nil {
+		return fail(err)
+	}
 	keys, err := postgres.NewKeys(h.Pool, master, blind)
 	if err != nil {
 		return fail(err)
@@ -114,7 +118,7 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		Persons:         postgres.Persons{Store: h.Store},
 		Households:      postgres.Households{Store: h.Store},
 		Keys:            keys,
-		Audit:           postgres.Audit{Pool: h.Pool},
+		Audit:           audit.Log{Pool: h.Pool},
 		Requests:        postgres.Requests{Store: h.Store},
 		View:            postgres.PersonsView{Pool: h.Pool, Runner: runner},
 		Reference:       ref,

@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/doudi-platform/doudi/services/platform/audit"
 	"github.com/doudi-platform/doudi/services/platform/datakeys"
 	"github.com/doudi-platform/doudi/services/platform/domainkit"
 	"github.com/doudi-platform/doudi/services/platform/kit"
@@ -72,7 +73,7 @@ type Deps struct {
 	Repos postgres.Repositories
 	Index postgres.Index
 	Keys  *datakeys.Keys
-	Audit postgres.Audit
+	Audit audit.Log
 	// Reference is each tenant's reference data (villages).
 	Reference reference.Tenants
 	// Hotline is the follow-up policy of calls.
@@ -296,8 +297,8 @@ func (a *App) openFor(ctx context.Context, tenant, resource string, owner uuid.U
 		if err != nil {
 			return opener{}, domainkit.Invalid("purpose", err)
 		}
-		if err := a.Audit.Record(ctx, postgres.Reveal{Tenant: tenant, Resource: resource, Actor: c.Actor,
-			Fields: fields, Purpose: purpose, Method: r.Method}); err != nil {
+		if _, err := a.Audit.Record(ctx, audit.SensitiveRead{Tenant: tenant, Subject: owner, Resource: resource,
+			Actor: c.Actor, Fields: fields, Purpose: purpose, Method: r.Method}); err != nil {
 			return opener{}, err
 		}
 	}

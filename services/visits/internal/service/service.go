@@ -11,6 +11,7 @@ import (
 	"time"
 
 	pb "github.com/doudi-platform/doudi/contracts/gen/go/doudi/visits/v1"
+	"github.com/doudi-platform/doudi/services/platform/audit"
 	"github.com/doudi-platform/doudi/services/platform/datakeys"
 	"github.com/doudi-platform/doudi/services/platform/host"
 	"github.com/doudi-platform/doudi/services/platform/projection"
@@ -108,7 +109,7 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 	if err := datakeys.Migrate(ctx, h.Pool); err != nil {
 		return fail(err)
 	}
-	if err := postgres.Migrate(ctx, h.Pool); err != nil {
+	if err := audit.Migrate(ctx, h.Pool); err != nil {
 		return fail(err)
 	}
 	keys, err := datakeys.New(h.Pool, master)
@@ -123,7 +124,7 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		Repos:           postgres.NewRepositories(h.Store),
 		Index:           postgres.Index{Pool: h.Pool, Runner: runner},
 		Keys:            keys,
-		Audit:           postgres.Audit{Pool: h.Pool},
+		Audit:           audit.Log{Pool: h.Pool},
 		Reference:       ref,
 		Hotline:         hotline.Policy{Urgent: cfg.UrgentWindow, Normal: cfg.NormalWindow},
 		Now:             cfg.Now,

@@ -2,7 +2,8 @@
 // PostgreSQL: the codec between domain events and the platform's event
 // store, the person and household repositories, the key store that seals
 // personal data (and shreds it on forget), the blind index of ID numbers,
-// the audit of sensitive reads, and the persons read model.
+// request-id lookups, and the persons read model. (Sensitive reads are
+// audited by the platform's audit package.)
 package postgres
 
 import (

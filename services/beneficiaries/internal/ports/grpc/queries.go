@@ -2,13 +2,13 @@ package grpc
 
 import (
 	"context"
+	"github.com/doudi-platform/doudi/services/platform/audit"
 	"strconv"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "github.com/doudi-platform/doudi/contracts/gen/go/doudi/beneficiaries/v1"
-	"github.com/doudi-platform/doudi/services/beneficiaries/internal/adapters/postgres"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/app"
 )
 
@@ -97,7 +97,7 @@ func (s *Server) doListSensitiveReads(ctx context.Context, r *pb.ListSensitiveRe
 	if err != nil {
 		return nil, err
 	}
-	f := postgres.ReadFilter{Tenant: tenant, Actor: r.GetActor()}
+	f := audit.Filter{Tenant: tenant, Actor: r.GetActor()}
 	if res := r.GetResource(); res != "" {
 		var rt string
 		var id uuid.UUID
@@ -110,9 +110,9 @@ func (s *Server) doListSensitiveReads(ctx context.Context, r *pb.ListSensitiveRe
 		if rt != tenant {
 			return nil, badRequest("resource", "must be in the parent tenant")
 		}
-		f.PersonID = id
+		f.Subject = id
 	}
-	hash := filterHash(f.Tenant, f.PersonID.String(), f.Actor)
+	hash := filterHash(f.Tenant, f.Subject.String(), f.Actor)
 	before, err := decodePageToken(r.GetPageToken(), hash)
 	if err != nil {
 		return nil, err

@@ -1,17 +1,11 @@
 package postgres
 
 import (
-	"context"
-	"embed"
-	"io/fs"
-
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/doudi-platform/doudi/services/platform/aggregate"
 	"github.com/doudi-platform/doudi/services/platform/domainkit"
 	"github.com/doudi-platform/doudi/services/platform/eventstore"
-	"github.com/doudi-platform/doudi/services/platform/migrate"
 	"github.com/doudi-platform/doudi/services/visits/internal/domain/assignment"
 	"github.com/doudi-platform/doudi/services/visits/internal/domain/cardedition"
 	"github.com/doudi-platform/doudi/services/visits/internal/domain/hotline"
@@ -23,18 +17,6 @@ import (
 // ServiceName is the service whose stream this is, and the service part of
 // its consistency tokens.
 const ServiceName = "visits"
-
-//go:embed migrations/*.sql
-var migrations embed.FS
-
-// Migrate creates the service's own tables (the audit of sensitive reads).
-func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	return migrate.Up(ctx, pool, "visits", sub)
-}
 
 // Stream names of the aggregates (contracts/EVENTS.md).
 
