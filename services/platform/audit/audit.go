@@ -8,7 +8,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,11 +22,7 @@ var migrations embed.FS
 
 // Migrate creates the sensitive_reads table.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	return migrate.Up(ctx, pool, "audit", sub)
+	return migrate.UpDir(ctx, pool, "audit", migrations, "migrations")
 }
 
 // SensitiveRead is one audited read of decrypted personal data.

@@ -17,7 +17,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 
 	"github.com/google/uuid"
@@ -43,11 +42,7 @@ var migrations embed.FS
 
 // Migrate creates the data_keys table.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	return migrate.Up(ctx, pool, "datakeys", sub)
+	return migrate.UpDir(ctx, pool, "datakeys", migrations, "migrations")
 }
 
 // Keys is the key store over one database's data_keys table.

@@ -77,3 +77,13 @@ func Up(ctx context.Context, pool *pgxpool.Pool, component string, fsys fs.FS) e
 	}
 	return nil
 }
+
+// UpDir applies the .sql files in directory dir of fsys (usually an
+// embed.FS holding "migrations/*.sql") for component.
+func UpDir(ctx context.Context, pool *pgxpool.Pool, component string, fsys fs.FS, dir string) error {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", component, err)
+	}
+	return Up(ctx, pool, component, sub)
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/google/uuid"
@@ -21,11 +20,7 @@ var migrations embed.FS
 
 // Migrate creates the service's own tables (keys, blind index, audit).
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		return err
-	}
-	return migrate.Up(ctx, pool, "beneficiaries", sub)
+	return migrate.UpDir(ctx, pool, "beneficiaries", migrations, "migrations")
 }
 
 // PersonStream is the stream of a person's events.
