@@ -262,54 +262,57 @@ type Reveal struct {
 }
 
 // opener shows sealed fields of one owner: in clear when revealed, masked
-// otherwise, and not at all once the owner's key is erased.
+// otherwise, and not at all once shredded.
 type opener struct {
-	c      *datakeys.Cipher
-	reveal bool
+	c        *datakeys.Cipher // set when revealing
+	masked   bool
+	shredded bool
 }
 
 func (o opener) show(field string, v domainkit.Sealed) (string, error) {
-	if v == "" || o.c == nil {
+	switch {
+	case v == "" || o.shredded:
 		return "", nil
-	}
-	if !o.reveal {
+	case o.masked:
 		return Masked, nil
 	}
 	return o.c.Open(field, v)
 }
 
 // openFor prepares to show an owner's sealed fields. With persons named it
-// first shreds the key if any of them was forgotten; a full view is checked
-// against the caller's roles and audited before anything is opened.
+// first shreds the key if any of them was forgotten. A masked view needs no
+// key; a full view is checked against the caller's roles and audited before
+// the key is read.
 func (a *App) openFor(ctx context.Context, tenant, resource string, owner uuid.UUID, persons []string, r Reveal, c Caller, fields []string) (opener, error) {
 	forgotten, err := a.Index.Forgotten(ctx, persons)
 	if err != nil {
 		return opener{}, err
 	}
 	if len(forgotten) > 0 {
-		return opener{}, a.Keys.Erase(ctx, owner)
+		return opener{shredded: true}, a.Keys.Erase(ctx, owner)
 	}
-	if r.Full {
-		if !c.HasRole(RoleSensitiveRead) {
-			return opener{}, ErrRevealNotAllowed
-		}
-		purpose, err := domainkit.Text(r.Purpose, domainkit.MaxShort*2, true, false)
-		if err != nil {
-			return opener{}, domainkit.Invalid("purpose", err)
-		}
-		if _, err := a.Audit.Record(ctx, audit.SensitiveRead{Tenant: tenant, Subject: owner, Resource: resource,
-			Actor: c.Actor, Fields: fields, Purpose: purpose, Method: r.Method}); err != nil {
-			return opener{}, err
-		}
+	if !r.Full {
+		return opener{masked: true}, nil
+	}
+	if !c.HasRole(RoleSensitiveRead) {
+		return opener{}, ErrRevealNotAllowed
+	}
+	purpose, err := domainkit.Text(r.Purpose, domainkit.MaxShort*2, true, false)
+	if err != nil {
+		return opener{}, domainkit.Invalid("purpose", err)
+	}
+	if _, err := a.Audit.Record(ctx, audit.SensitiveRead{Tenant: tenant, Subject: owner, Resource: resource,
+		Actor: c.Actor, Fields: fields, Purpose: purpose, Method: r.Method}); err != nil {
+		return opener{}, err
 	}
 	key, err := a.Keys.Open(ctx, tenant, owner)
 	if errors.Is(err, datakeys.ErrKeyErased) {
-		return opener{}, nil // nothing was ever sealed, or it was shredded
+		return opener{shredded: true}, nil // shredded by a sweep, or never stored
 	}
 	if err != nil {
 		return opener{}, err
 	}
-	return opener{c: key, reveal: r.Full}, nil
+	return opener{c: key}, nil
 }
 
 // EraseForgotten shreds the data keys of every visit and call that names a

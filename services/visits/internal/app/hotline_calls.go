@@ -53,7 +53,7 @@ func (a *App) presentCall(ctx context.Context, tenant string, l aggregate.Loaded
 	if res.FollowUpNote, err = o.show("note", f.Note); err != nil {
 		return CallResult{}, err
 	}
-	res.Revealed = o.reveal
+	res.Revealed = o.c != nil
 	return res, nil
 }
 

@@ -84,6 +84,6 @@ func (a *App) presentVisit(ctx context.Context, tenant string, l aggregate.Loade
 			return VisitResult{}, err
 		}
 	}
-	res.Revealed = o.reveal
+	res.Revealed = o.c != nil
 	return res, nil
 }
