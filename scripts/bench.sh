@@ -32,7 +32,8 @@ prefix="doudi_bench_$suffix"
 source scripts/lib.sh
 build_platform ./services/monitoring/cmd/monitoring-bulkload ./tools/cmd/doudi-load
 
-databases=("$(database_url "${prefix}_beneficiaries")" "$(database_url "${prefix}_monitoring")" "$(database_url "${prefix}_baseline")")
+databases=("$(database_url "${prefix}_beneficiaries")" "$(database_url "${prefix}_monitoring")" "$(database_url "${prefix}_baseline")"
+	"$(database_url "${prefix}_visits")")
 cleanup() {
 	trap - EXIT INT TERM
 	stop_processes
@@ -69,11 +70,12 @@ export NATS_URL="nats://$nats_addr"
 # Throw-away secrets: the databases are dropped at the end.
 BENEFICIARIES_MASTER_KEY=$(head -c 32 /dev/urandom | base64)
 BENEFICIARIES_BLIND_INDEX_KEY=$(head -c 32 /dev/urandom | base64)
-export BENEFICIARIES_MASTER_KEY BENEFICIARIES_BLIND_INDEX_KEY
+VISITS_MASTER_KEY=$(head -c 32 /dev/urandom | base64)
+export BENEFICIARIES_MASTER_KEY BENEFICIARIES_BLIND_INDEX_KEY VISITS_MASTER_KEY
 key="bench-$suffix"
 export LOG_FORMAT="${LOG_FORMAT:-text}"
 
-for addr in BENEFICIARIES_GRPC BENEFICIARIES_HTTP MONITORING_GRPC MONITORING_HTTP GATEWAY_GRPC GATEWAY_HTTP; do
+for addr in BENEFICIARIES_GRPC BENEFICIARIES_HTTP MONITORING_GRPC MONITORING_HTTP VISITS_GRPC VISITS_HTTP GATEWAY_GRPC GATEWAY_HTTP; do
 	free_addr "$addr"
 done
 start_platform "$prefix" "$(printf %s "$key" | sha256sum | cut -d' ' -f1)"
@@ -83,7 +85,7 @@ status=0
 .bin/doudi-load -gateway "http://$GATEWAY_HTTP" -key "$key" \
 	-baseline-db "${databases[2]}" -monitoring-db "${databases[1]}" -bulkload .bin/monitoring-bulkload "$@" || status=$?
 if ((status != 0)); then
-	for name in beneficiaries monitoring gateway; do
+	for name in beneficiaries monitoring visits gateway; do
 		echo "--- last lines of $name's log" >&2
 		tail -n 5 "$run/logs/$name.log" >&2
 	done

@@ -44,12 +44,14 @@ fi
 # run's encrypted data. Never use these outside a developer's machine.
 export BENEFICIARIES_MASTER_KEY="ZG91ZGktZGV2LW1hc3Rlci1rZXktbm90LXNlY3JldCE="
 export BENEFICIARIES_BLIND_INDEX_KEY="ZG91ZGktZGV2LWJsaW5kLWluZGV4LWtleS1kZXZvbmx5"
+export VISITS_MASTER_KEY="ZG91ZGktZGV2LXZpc2l0cy1tYXN0ZXIta2V5LW9ubHk="
 DEV_KEY="${DOUDI_DEV_KEY:-doudi-dev-key}"
 DEV_KEY_HASH=$(printf %s "$DEV_KEY" | sha256sum | cut -d' ' -f1)
 export LOG_FORMAT="${LOG_FORMAT:-text}"
 
 BENEFICIARIES_GRPC=127.0.0.1:9101 BENEFICIARIES_HTTP=127.0.0.1:8101
 MONITORING_GRPC=127.0.0.1:9102 MONITORING_HTTP=127.0.0.1:8102
+VISITS_GRPC=127.0.0.1:9103 VISITS_HTTP=127.0.0.1:8103
 GATEWAY_GRPC=127.0.0.1:9100 GATEWAY_HTTP=127.0.0.1:8080
 start_platform doudi "$DEV_KEY_HASH"
 
@@ -64,11 +66,12 @@ Doudi is running.
   REST API      http://127.0.0.1:8080/v1        (API docs: http://127.0.0.1:8080/docs)
   API key       $DEV_KEY                        (role station_manager; send as "Authorization: Bearer <key>")
   NATS          $NATS_URL                       (change events: doudi.<service>.<tenant>.>)
-  services      beneficiaries gRPC 127.0.0.1:9101, monitoring gRPC 127.0.0.1:9102
-  health        http://127.0.0.1:810{1,2}/readyz, metrics at /metrics
+  services      beneficiaries gRPC 127.0.0.1:9101, monitoring gRPC 127.0.0.1:9102, visits gRPC 127.0.0.1:9103
+  health        http://127.0.0.1:810{1,2,3}/readyz, metrics at /metrics
   logs          $run/logs/
 
 Try:  curl -H "Authorization: Bearer $DEV_KEY" 'http://127.0.0.1:8080/v1/tenants/shitan/persons?page_size=3'
+      curl -H "Authorization: Bearer $DEV_KEY" 'http://127.0.0.1:8080/v1/tenants/shitan/visits?page_size=3'
 Press Ctrl-C to stop.
 TXT
 

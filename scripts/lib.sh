@@ -10,7 +10,7 @@
 build_platform() {
 	echo "building…"
 	go build -o .bin/ ./services/beneficiaries/cmd/beneficiaries ./services/monitoring/cmd/monitoring \
-		./services/gateway/cmd/gateway ./services/platform/cmd/doudi-nats ./tools/cmd/doudi-demo "$@"
+		./services/visits/cmd/visits ./services/gateway/cmd/gateway ./services/platform/cmd/doudi-nats ./tools/cmd/doudi-demo "$@"
 }
 
 pids=()
@@ -62,14 +62,14 @@ wait_ready() { # name url
 	done
 }
 
-# start_platform DB_PREFIX API_KEY_HASH: starts beneficiaries, monitoring and
-# the gateway, each service on its own database <DB_PREFIX>_<service> (created
-# when missing), on the addresses in BENEFICIARIES_GRPC BENEFICIARIES_HTTP
-# MONITORING_GRPC MONITORING_HTTP GATEWAY_GRPC GATEWAY_HTTP (host:port), the
-# gateway accepting one key (role station_manager) with that SHA-256; then
-# waits until all three are ready. The beneficiaries keys
-# (BENEFICIARIES_MASTER_KEY, BENEFICIARIES_BLIND_INDEX_KEY) come from the
-# environment.
+# start_platform DB_PREFIX API_KEY_HASH: starts beneficiaries, monitoring,
+# visits and the gateway, each service on its own database
+# <DB_PREFIX>_<service> (created when missing), on the addresses in
+# BENEFICIARIES_GRPC BENEFICIARIES_HTTP MONITORING_GRPC MONITORING_HTTP
+# VISITS_GRPC VISITS_HTTP GATEWAY_GRPC GATEWAY_HTTP (host:port), the gateway
+# accepting one key (role station_manager) with that SHA-256; then waits until
+# all four are ready. The services' keys (BENEFICIARIES_MASTER_KEY,
+# BENEFICIARIES_BLIND_INDEX_KEY, VISITS_MASTER_KEY) come from the environment.
 start_platform() {
 	local prefix=$1 key_hash=$2
 	echo "starting services…"
@@ -77,10 +77,13 @@ start_platform() {
 		start beneficiaries .bin/beneficiaries
 	DATABASE_URL=$(database_url "${prefix}_monitoring") GRPC_ADDR=$MONITORING_GRPC HTTP_ADDR=$MONITORING_HTTP \
 		start monitoring .bin/monitoring
+	DATABASE_URL=$(database_url "${prefix}_visits") GRPC_ADDR=$VISITS_GRPC HTTP_ADDR=$VISITS_HTTP \
+		start visits .bin/visits
 	GRPC_ADDR=$GATEWAY_GRPC HTTP_ADDR=$GATEWAY_HTTP BENEFICIARIES_ADDR=$BENEFICIARIES_GRPC MONITORING_ADDR=$MONITORING_GRPC \
-		GATEWAY_API_KEYS="dev:station_manager:$key_hash" start gateway .bin/gateway
+		VISITS_ADDR=$VISITS_GRPC GATEWAY_API_KEYS="dev:station_manager:$key_hash" start gateway .bin/gateway
 
 	wait_ready beneficiaries "http://$BENEFICIARIES_HTTP/readyz"
 	wait_ready monitoring "http://$MONITORING_HTTP/readyz"
+	wait_ready visits "http://$VISITS_HTTP/readyz"
 	wait_ready gateway "http://$GATEWAY_HTTP/readyz"
 }

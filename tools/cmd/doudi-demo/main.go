@@ -1,8 +1,10 @@
 // Command doudi-demo loads demo data for Shitan town through the public REST
 // API, the way a partner app would: 26 villages, 20 social workers each
 // responsible for 1–2 villages, 1,426 households and 1,912 persons over the
-// 17 categories and four tiers, and three months of monthly file updates with
-// some missing.
+// 17 categories and four tiers, three months of monthly file updates with
+// some missing, and the station's fieldwork in the visits service: village
+// assignments, this month's home-visit theme, policy card edition 25, home
+// visits over the last five weeks, publicity events and hotline calls.
 //
 // Every write carries a deterministic Idempotency-Key, so running it twice
 // gives the same data, not twice the data.
@@ -183,6 +185,13 @@ func (l *loader) run(ctx context.Context, nh, np, workers int) error {
 			return err
 		}
 	}
+	vis := fieldwork{loader: l, now: now, persons: personNames, plans: make([]fieldPlan, np)}
+	for i, p := range plans {
+		vis.plans[i] = fieldPlan{village: p.village}
+	}
+	if err := vis.load(ctx, workers); err != nil {
+		return err
+	}
 	fmt.Printf("demo data ready: %d households, %d persons in %d villages, tenant %q\n", nh, np, villages, l.tenant)
 	return nil
 }
@@ -262,6 +271,7 @@ func (l *loader) phase(ctx context.Context, name string, n, workers int, mk func
 // is still starting (503) or briefly overloaded.
 func (l *loader) post(ctx context.Context, path, idempotencyKey string, body any, out any) error {
 	raw, _ := json.Marshal(body)
+	attempts := 6
 	for attempt := 0; ; attempt++ {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, l.base+path, bytes.NewReader(raw))
 		req.Header.Set("Authorization", "Bearer "+l.key)
@@ -279,16 +289,22 @@ func (l *loader) post(ctx context.Context, path, idempotencyKey string, body any
 				return nil
 			case resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusTooManyRequests:
 				err = fmt.Errorf("%s", resp.Status)
+			case resp.StatusCode == http.StatusConflict && bytes.Contains(data, []byte(`"UNKNOWN_REFERENCE"`)):
+				// The visits service learns of persons from the
+				// beneficiaries stream, which it may not have read up to
+				// the persons registered a moment ago: retry for longer.
+				err = fmt.Errorf("%s: %s", resp.Status, bytes.TrimSpace(data))
+				attempts = 12
 			default:
 				return fmt.Errorf("POST %s: %s: %s", path, resp.Status, bytes.TrimSpace(data))
 			}
 		}
-		if attempt == 5 || ctx.Err() != nil {
+		if attempt == attempts-1 || ctx.Err() != nil {
 			return fmt.Errorf("POST %s: %w", path, err)
 		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(time.Duration(100<<attempt) * time.Millisecond):
+		case <-time.After(min(time.Duration(100<<attempt)*time.Millisecond, 2*time.Second)):
 		}
 	}
 }
