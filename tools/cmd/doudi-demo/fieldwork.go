@@ -110,8 +110,8 @@ func (f *fieldwork) load(ctx context.Context, workers int) error {
 				participants = append(participants, map[string]any{"role": "PARTICIPANT_ROLE_VOLUNTEER", "display_name": "志愿者" + given[i%len(given)]})
 			}
 			report := map[string]any{
-				"report_id": demoID(fmt.Sprintf("%s/visit-report/%d", f.tenant, i)),
-				"occur_time": f.day(1 + i%35).Add(time.Duration(9+i%8) * time.Hour).UTC().Format(time.RFC3339),
+				"report_id":    demoID(fmt.Sprintf("%s/visit-report/%d", f.tenant, i)),
+				"occur_time":   f.day(1 + i%35).Add(time.Duration(9+i%8) * time.Hour).UTC().Format(time.RFC3339),
 				"participants": participants, "services": services[i%len(services)],
 				"needs": []string{[]string{"助餐", "就医陪同", "政策咨询", "家居安全"}[i%4]},
 			}
