@@ -23,6 +23,7 @@ const root = "../.."
 var requiredEnv = map[string]string{
 	"BENEFICIARIES_MASTER_KEY":      "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 	"BENEFICIARIES_BLIND_INDEX_KEY": "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=",
+	"VISITS_MASTER_KEY":             "dmlzaXRzMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODk=",
 	"GATEWAY_API_KEYS":              "dev:station_manager:0000",
 }
 
@@ -45,7 +46,7 @@ func TestComposeFileIsValidAndMatchesTheRepository(t *testing.T) {
 	if err != nil {
 		t.Fatalf("docker-compose.yml does not load: %v", err)
 	}
-	for _, name := range []string{"postgres", "nats-1", "nats-2", "nats-3", "beneficiaries", "monitoring", "gateway",
+	for _, name := range []string{"postgres", "nats-1", "nats-2", "nats-3", "beneficiaries", "monitoring", "visits", "gateway",
 		"otel-collector", "jaeger", "prometheus"} {
 		if _, ok := p.Services[name]; !ok {
 			t.Errorf("service %q is missing", name)
@@ -81,6 +82,18 @@ func TestComposeFileIsValidAndMatchesTheRepository(t *testing.T) {
 	if len(gw.Ports) != 1 || gw.Ports[0].Target != 8080 {
 		t.Errorf("gateway ports = %+v, want 8080 published", gw.Ports)
 	}
+	// The gateway reaches every service at its gRPC address, and starts
+	// after them.
+	for name, env := range map[string]string{"beneficiaries": "BENEFICIARIES_ADDR", "monitoring": "MONITORING_ADDR", "visits": "VISITS_ADDR"} {
+		grpcAddr := p.Services[name].Environment["GRPC_ADDR"]
+		addr := gw.Environment[env]
+		if grpcAddr == nil || addr == nil || !strings.HasPrefix(*addr, name+":") || !strings.HasSuffix(*grpcAddr, (*addr)[len(name):]) {
+			t.Errorf("gateway %s = %v, want %s at its GRPC_ADDR %v", env, addr, name, grpcAddr)
+		}
+		if _, ok := gw.DependsOn[name]; !ok {
+			t.Errorf("the gateway does not depend on %s", name)
+		}
+	}
 	for _, vol := range p.Services["otel-collector"].Volumes {
 		if _, err := os.Stat(vol.Source); err != nil {
 			t.Errorf("otel-collector mounts %s, which does not exist", vol.Source)
@@ -103,6 +116,15 @@ func TestComposeRefusesToStartWithoutSecrets(t *testing.T) {
 	_, err := load(t, map[string]string{})
 	if err == nil || !strings.Contains(err.Error(), "BENEFICIARIES_MASTER_KEY") {
 		t.Fatalf("loading without secrets: %v, want an error naming BENEFICIARIES_MASTER_KEY", err)
+	}
+	env := map[string]string{}
+	for k, v := range requiredEnv {
+		if k != "VISITS_MASTER_KEY" {
+			env[k] = v
+		}
+	}
+	if _, err := load(t, env); err == nil || !strings.Contains(err.Error(), "VISITS_MASTER_KEY") {
+		t.Fatalf("loading without VISITS_MASTER_KEY: %v, want an error naming it", err)
 	}
 }
 
