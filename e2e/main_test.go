@@ -200,8 +200,9 @@ func (p *platform) start(ctx context.Context) error {
 	// Every projection runner must hold its leadership before the tests
 	// write: the beneficiaries persons list was seen to miss writes made
 	// before its runner was active (see the gateway's tests).
-	for _, name := range []string{"beneficiaries", "monitoring", "visits"} {
-		if err := p.procs[name].waitLog("projection runner active", 1, 60*time.Second); err != nil {
+	// (monitoring and visits run two projections each).
+	for name, runners := range map[string]int{"beneficiaries": 1, "monitoring": 2, "visits": 2} {
+		if err := p.procs[name].waitLog("projection runner active", runners, 60*time.Second); err != nil {
 			return err
 		}
 	}

@@ -74,8 +74,7 @@ func startBeneficiaries(t *testing.T, ns *natstest.Server) string {
 }
 
 // startVisits is startBeneficiaries for the visits service. Give it the
-// beneficiaries service's ns: its index waits for the beneficiaries stream
-// (its lists do not catch up before that stream exists).
+// beneficiaries service's ns so that it can check person references.
 func startVisits(t *testing.T, ns *natstest.Server) string {
 	t.Helper()
 	return startService(t, "visits", ns, "VISITS_CONSISTENCY_WAIT=10s", "VISITS_MASTER_KEY="+randomKey())
@@ -114,6 +113,7 @@ func startService(t *testing.T, name string, ns *natstest.Server, env ...string)
 	}
 	logs := &syncBuffer{}
 	addr, projecting := make(chan string, 1), make(chan struct{})
+	active := sync.OnceFunc(func() { close(projecting) }) // a service may run several projections
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
@@ -127,7 +127,7 @@ func startService(t *testing.T, name string, ns *natstest.Server, env ...string)
 			case "service started":
 				addr <- line.GRPCAddr
 			case "projection runner active":
-				close(projecting)
+				active()
 			}
 		}
 	}()
@@ -150,11 +150,11 @@ func startService(t *testing.T, name string, ns *natstest.Server, env ...string)
 	// beneficiaries service).
 	var a string
 	timeout := time.After(60 * time.Second)
-	for a == "" || projecting != nil {
+	for waiting := projecting; a == "" || waiting != nil; {
 		select {
 		case a = <-addr:
-		case <-projecting:
-			projecting = nil
+		case <-waiting:
+			waiting = nil
 		case <-timeout:
 			t.Fatalf("%s did not start (and project) within 60s; logs:\n%s", name, logs.String())
 		}

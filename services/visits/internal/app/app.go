@@ -338,15 +338,15 @@ func (a *App) waitFor(ctx context.Context, token string) error {
 	return err
 }
 
-// pageSize applies AIP-158's defaults: 50, at most 500.
+// pageSize applies the API's page sizes: 50 by default, at most 1000.
 func pageSize(n int32) (int, error) {
 	switch {
 	case n < 0:
 		return 0, domainkit.FieldErrors{{Field: "page_size", Reason: "must not be negative"}}
 	case n == 0:
 		return 50, nil
-	case n > 500:
-		return 500, nil
+	case n > 1000:
+		return 1000, nil
 	}
 	return int(n), nil
 }

@@ -61,6 +61,23 @@ func (a *App) RetireCardEdition(ctx context.Context, cmd RetireCardEdition) (Edi
 	return EditionResult{Loaded: w.Loaded, ConsistencyToken: w.Token}, err
 }
 
+// GetCardEdition reads an edition; cardedition.ErrNotPublished if there is
+// none.
+func (a *App) GetCardEdition(ctx context.Context, tenant string, revision int) (EditionResult, error) {
+	if _, err := a.reference(tenant); err != nil {
+		return EditionResult{}, err
+	}
+	stream := postgres.EditionStream(tenant, revision)
+	l, err := a.Repos.Editions.Load(ctx, stream)
+	if err != nil {
+		return EditionResult{}, err
+	}
+	if l.Version == 0 {
+		return EditionResult{}, cardedition.ErrNotPublished
+	}
+	return EditionResult{Loaded: l, ConsistencyToken: a.Repos.Editions.Token(stream, l.Version)}, nil
+}
+
 // ListCardEditions lists a tenant's editions by revision, newest first;
 // with inEffectOn ("YYYY-MM-DD") only those in effect that day. A station
 // has tens of editions: the list is not paginated.
@@ -82,15 +99,13 @@ func (a *App) ListCardEditions(ctx context.Context, tenant, inEffectOn string) (
 	}
 	var out []EditionResult
 	for _, rev := range revisions {
-		stream := postgres.EditionStream(tenant, rev)
-		l, err := a.Repos.Editions.Load(ctx, stream)
+		e, err := a.GetCardEdition(ctx, tenant, rev)
 		if err != nil {
 			return nil, err
 		}
-		if l.Version == 0 || (!day.IsZero() && !l.Aggregate.InEffectOn(day)) {
-			continue
+		if day.IsZero() || e.Aggregate.InEffectOn(day) {
+			out = append(out, e)
 		}
-		out = append(out, EditionResult{Loaded: l, ConsistencyToken: a.Repos.Editions.Token(stream, l.Version)})
 	}
 	return out, nil
 }

@@ -129,12 +129,28 @@ func (a *App) ListOutreachEvents(ctx context.Context, q ListOutreachEvents) (Out
 	}
 	out := OutreachPage{Next: p.Next}
 	for _, id := range p.IDs {
-		stream := postgres.OutreachStream(id)
-		l, err := a.Repos.Outreach.Load(ctx, stream)
+		e, err := a.GetOutreachEvent(ctx, q.Filter.Tenant, id)
 		if err != nil {
 			return OutreachPage{}, err
 		}
-		out.Events = append(out.Events, OutreachResult{Loaded: l, ConsistencyToken: a.Repos.Outreach.Token(stream, l.Version)})
+		out.Events = append(out.Events, e)
 	}
 	return out, nil
+}
+
+// GetOutreachEvent reads a publicity event; outreach.ErrNotRecorded if the
+// tenant has none with the id.
+func (a *App) GetOutreachEvent(ctx context.Context, tenant string, id uuid.UUID) (OutreachResult, error) {
+	if _, err := a.reference(tenant); err != nil {
+		return OutreachResult{}, err
+	}
+	stream := postgres.OutreachStream(id)
+	l, err := a.Repos.Outreach.Load(ctx, stream)
+	if err != nil {
+		return OutreachResult{}, err
+	}
+	if l.Version == 0 || l.Aggregate.Tenant() != tenant {
+		return OutreachResult{}, outreach.ErrNotRecorded
+	}
+	return OutreachResult{Loaded: l, ConsistencyToken: a.Repos.Outreach.Token(stream, l.Version)}, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/doudi-platform/doudi/services/platform/eventually"
 	"github.com/doudi-platform/doudi/services/platform/natstest"
 	"github.com/doudi-platform/doudi/services/platform/pgtest"
+	"github.com/doudi-platform/doudi/services/platform/projection"
 	"github.com/doudi-platform/doudi/services/platform/servicetest"
 	"github.com/doudi-platform/doudi/services/platform/streamtest"
 	"github.com/doudi-platform/doudi/services/platform/wire"
@@ -51,14 +52,21 @@ type env struct {
 	beneficiaries *eventstore.Store
 }
 
-func start(t testing.TB) *env {
+func start(t testing.TB) *env { return startWith(t, true) }
+
+// startWith starts the service; withRegister false leaves the beneficiaries
+// stream out, as on a broker where that service has not started yet.
+func startWith(t testing.TB, withRegister bool) *env {
 	t.Helper()
 	ns := natstest.Start(t)
 	js, err := jetstream.New(natstest.Connect(t, ns.URL()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ben := streamtest.Source(t, js, "beneficiaries", beneficiariesTypes)
+	var ben *eventstore.Store
+	if withRegister {
+		ben = streamtest.Source(t, js, "beneficiaries", beneficiariesTypes)
+	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
 	var cfg service.Config
@@ -83,14 +91,25 @@ func clerk() context.Context {
 }
 
 // appendBeneficiaries writes beneficiaries events to a stream of the
-// stand-in beneficiaries service.
-func (e *env) appendBeneficiaries(stream string, typ string, data map[string]any) {
+// stand-in beneficiaries service, and returns the write's consistency token.
+func (e *env) appendBeneficiaries(stream string, typ string, data map[string]any) string {
 	e.t.Helper()
 	env, err := eventstore.NewEnvelope(typ, data, eventstore.Metadata{Tenant: tenant}, now.Add(-30*24*time.Hour))
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if _, err := e.beneficiaries.Append(context.Background(), eventstore.StreamID(stream), eventstore.Any, env); err != nil {
+	res, err := e.beneficiaries.Append(context.Background(), eventstore.StreamID(stream), eventstore.Any, env)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return projection.Token{Service: "beneficiaries", Stream: stream, Version: int64(res.Version)}.String()
+}
+
+// seen waits until the service's view of the register has applied the
+// beneficiaries write of token.
+func (e *env) seen(token string) {
+	e.t.Helper()
+	if _, err := e.client.ListVisits(staff(), &pb.ListVisitsRequest{Parent: "tenants/" + tenant, ConsistencyToken: token}); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -109,11 +128,12 @@ func (e *env) register(village string) (household, person string) {
 	return "tenants/" + tenant + "/households/" + h, "tenants/" + tenant + "/persons/" + p
 }
 
-// personEvent appends an exit, reinstatement or forgetting of a person.
-func (e *env) personEvent(person, typ string) {
+// personEvent appends an exit, reinstatement or forgetting of a person and
+// returns the write's consistency token.
+func (e *env) personEvent(person, typ string) string {
 	e.t.Helper()
 	id := person[len("tenants/"+tenant+"/persons/"):]
-	e.appendBeneficiaries("person-"+id, typ, map[string]any{"person_id": id, "reason": "moved_away", "effective_on": "2026-11-01"})
+	return e.appendBeneficiaries("person-"+id, typ, map[string]any{"person_id": id, "reason": "moved_away", "effective_on": "2026-11-01"})
 }
 
 // visitsMessages is the number of messages in the visits stream: what a

@@ -1,8 +1,8 @@
 // Package service wires the visits service: configuration, the platform
 // host (database, event store, JetStream, relay, shell), the data keys that
-// seal notes, the index projection over its own stream and the
-// beneficiaries stream, the app and its gRPC port. cmd/visits and the
-// component tests both start it through Start.
+// seal notes, the index projection of its own stream, the register
+// projection of the beneficiaries stream, the app and its gRPC port.
+// cmd/visits and the component tests both start it through Start.
 package service
 
 import (
@@ -77,9 +77,11 @@ func (c Config) Validate() error {
 
 // Service is the started service.
 type Service struct {
-	Host   *host.Host
-	App    *app.App
-	Runner *projection.Runner
+	Host *host.Host
+	App  *app.App
+	// Runner projects the service's own events; Register the beneficiaries
+	// register.
+	Runner, Register *projection.Runner
 }
 
 // Hosted is the platform host the service runs on (host.Command).
@@ -120,9 +122,13 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 	if err != nil {
 		return fail(err)
 	}
+	register, err := h.AddProjection(postgres.RegisterProjection(), projection.Options{})
+	if err != nil {
+		return fail(err)
+	}
 	a := app.New(app.Deps{
 		Repos:           postgres.NewRepositories(h.Store),
-		Index:           postgres.Index{Pool: h.Pool, Runner: runner},
+		Index:           postgres.Index{Pool: h.Pool, Runner: runner, Register: register},
 		Keys:            keys,
 		Audit:           audit.Log{Pool: h.Pool},
 		Reference:       ref,
@@ -135,7 +141,7 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		return shredLoop(ctx, a, cfg.ShredInterval, h)
 	})
 	pb.RegisterVisitsServiceServer(h.Service, grpcport.New(a, grpcport.Options{RateLimit: cfg.RateLimit}))
-	return &Service{Host: h, App: a, Runner: runner}, nil
+	return &Service{Host: h, App: a, Runner: runner, Register: register}, nil
 }
 
 // shredLoop erases, every interval, the data keys of visits and calls that

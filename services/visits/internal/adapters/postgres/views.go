@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -43,15 +44,13 @@ const (
 	PersonForgotten = "forgotten"
 )
 
-// IndexProjection is the visits service's read model: the persons and
-// households of the beneficiaries register (the local view that visits and
-// calls are checked against; no names, no personal data), and one row per
-// visit, outreach event and hotline call with the columns lists filter on.
-// Lists read ids here and load the aggregates from the event store.
-func IndexProjection() projection.Projection {
+// RegisterProjection is the service's local view of the beneficiaries
+// register: the persons and households that visits and calls are checked
+// against, with their village and status (no names, no personal data).
+func RegisterProjection() projection.Projection {
 	return projection.Projection{
-		Name:    "visits_index",
-		Sources: []projection.Source{{Service: ServiceName}, {Service: BeneficiariesService}},
+		Name:    "visits_register",
+		Sources: []projection.Source{{Service: BeneficiariesService}},
 		Setup: func(ctx context.Context, tx pgx.Tx) error {
 			_, err := tx.Exec(ctx, `
 				CREATE TABLE households (
@@ -63,7 +62,26 @@ func IndexProjection() projection.Projection {
 					tenant       text NOT NULL,
 					household_id text NOT NULL,
 					village      text NOT NULL,
-					status       text NOT NULL);
+					status       text NOT NULL);`)
+			return err
+		},
+		Apply: func(ctx context.Context, tx pgx.Tx, ev wire.Event) error {
+			return applyIndex(ctx, tx, []wire.Event{ev})
+		},
+		ApplyBatch: applyIndex,
+	}
+}
+
+// IndexProjection is the read model of the service's own events: one row
+// per visit, outreach event, card edition and hotline call with the columns
+// lists filter on. Lists read ids here and load the aggregates from the
+// event store. It does not wait for the beneficiaries stream.
+func IndexProjection() projection.Projection {
+	return projection.Projection{
+		Name:    "visits_index",
+		Sources: []projection.Source{{Service: ServiceName}},
+		Setup: func(ctx context.Context, tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, `
 				CREATE TABLE visits (
 					visit_id      uuid PRIMARY KEY,
 					tenant        text NOT NULL,
@@ -73,15 +91,17 @@ func IndexProjection() projection.Projection {
 					household_id  text NOT NULL,
 					social_worker text NOT NULL,
 					state         text NOT NULL,
-					month         text NOT NULL DEFAULT '');
-				CREATE INDEX visits_by_tenant ON visits (tenant, visit_id);
+					month         text NOT NULL DEFAULT '',
+					created       bigint NOT NULL);
+				CREATE INDEX visits_by_tenant ON visits (tenant, created);
 				CREATE INDEX visits_by_person ON visits USING gin (person_ids);
 				CREATE TABLE outreach (
 					event_id uuid PRIMARY KEY,
 					tenant   text NOT NULL,
 					village  text NOT NULL,
-					held_on  date NOT NULL);
-				CREATE INDEX outreach_by_tenant ON outreach (tenant, event_id);
+					held_on  date NOT NULL,
+					created  bigint NOT NULL);
+				CREATE INDEX outreach_by_tenant ON outreach (tenant, created);
 				CREATE TABLE editions (
 					tenant   text NOT NULL,
 					revision int  NOT NULL,
@@ -91,8 +111,9 @@ func IndexProjection() projection.Projection {
 					tenant        text NOT NULL,
 					state         text NOT NULL,
 					owner         text NOT NULL DEFAULT '',
-					caller_person text NOT NULL DEFAULT '');
-				CREATE INDEX calls_by_tenant ON calls (tenant, call_id);`)
+					caller_person text NOT NULL DEFAULT '',
+					created       bigint NOT NULL);
+				CREATE INDEX calls_by_tenant ON calls (tenant, created);`)
 			return err
 		},
 		Apply: func(ctx context.Context, tx pgx.Tx, ev wire.Event) error {
@@ -170,9 +191,9 @@ func queueIndex(b *pgx.Batch, ev wire.Event) error {
 		if persons == nil {
 			persons = []string{}
 		}
-		b.Queue(`INSERT INTO visits VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		b.Queue(`INSERT INTO visits VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 			ON CONFLICT (visit_id) DO UPDATE SET state = excluded.state, month = excluded.month`,
-			d.VisitID, d.Tenant, string(d.Kind), d.Village, persons, d.HouseholdID, d.SocialWorker, state, month)
+			d.VisitID, d.Tenant, string(d.Kind), d.Village, persons, d.HouseholdID, d.SocialWorker, state, month, int64(ev.Position))
 	case visit.TypeCancelled, visit.TypeMissed:
 		var e struct {
 			VisitID uuid.UUID `json:"visit_id"`
@@ -196,15 +217,15 @@ func queueIndex(b *pgx.Batch, ev wire.Event) error {
 		if err := json.Unmarshal(ev.Data, &e); err != nil {
 			return err
 		}
-		b.Queue(`INSERT INTO outreach VALUES ($1, $2, $3, $4) ON CONFLICT (event_id) DO NOTHING`,
-			e.EventID, e.Tenant, e.Village, e.HeldOn.String())
+		b.Queue(`INSERT INTO outreach VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING`,
+			e.EventID, e.Tenant, e.Village, e.HeldOn.String(), int64(ev.Position))
 	case hotline.TypeReceived:
 		var e hotline.Received
 		if err := json.Unmarshal(ev.Data, &e); err != nil {
 			return err
 		}
-		b.Queue(`INSERT INTO calls VALUES ($1, $2, 'received', '', $3) ON CONFLICT (call_id) DO NOTHING`,
-			e.CallID, e.Tenant, e.Caller.PersonID)
+		b.Queue(`INSERT INTO calls VALUES ($1, $2, 'received', '', $3, $4) ON CONFLICT (call_id) DO NOTHING`,
+			e.CallID, e.Tenant, e.Caller.PersonID, int64(ev.Position))
 	case hotline.TypeTriaged:
 		var e hotline.Triaged
 		if err := json.Unmarshal(ev.Data, &e); err != nil {
@@ -221,10 +242,11 @@ func queueIndex(b *pgx.Batch, ev wire.Event) error {
 	return nil
 }
 
-// Index queries the index views of the active generation.
+// Index queries the active generations of the two views.
 type Index struct {
-	Pool   *pgxpool.Pool
-	Runner *projection.Runner
+	Pool *pgxpool.Pool
+	// Runner applies the service's own events; Register the beneficiaries'.
+	Runner, Register *projection.Runner
 }
 
 // Person is a person as the local view of the beneficiaries register has them.
@@ -343,38 +365,39 @@ type Page struct {
 	Next string
 }
 
-// ListVisits returns a page of visit ids in id order (UUIDv7: creation order).
+// ListVisits returns a page of visit ids, newest first.
 func (x Index) ListVisits(ctx context.Context, f VisitFilter, size int, token string) (Page, error) {
-	return x.page(ctx, f, size, token, `SELECT visit_id FROM visits WHERE tenant = $1
+	return x.page(ctx, f, size, token, `SELECT visit_id, created FROM visits WHERE tenant = $1
 		AND ($2 = '' OR village = $2) AND ($3 = '' OR person_ids @> ARRAY[$3]) AND ($4 = '' OR social_worker = $4)
-		AND ($5 = '' OR kind = $5) AND ($6 = '' OR state = $6) AND ($7 = '' OR month = $7) AND visit_id > $8
-		ORDER BY visit_id LIMIT $9`, f.Tenant, f.Village, f.Person, f.SocialWorker, f.Kind, f.State, f.Month)
+		AND ($5 = '' OR kind = $5) AND ($6 = '' OR state = $6) AND ($7 = '' OR month = $7) AND created < $8
+		ORDER BY created DESC LIMIT $9`, f.Tenant, f.Village, f.Person, f.SocialWorker, f.Kind, f.State, f.Month)
 }
 
-// ListOutreach returns a page of outreach event ids.
+// ListOutreach returns a page of outreach event ids, newest first.
 func (x Index) ListOutreach(ctx context.Context, f OutreachFilter, size int, token string) (Page, error) {
-	return x.page(ctx, f, size, token, `SELECT event_id FROM outreach WHERE tenant = $1
+	return x.page(ctx, f, size, token, `SELECT event_id, created FROM outreach WHERE tenant = $1
 		AND ($2 = '' OR village = $2) AND ($3 = '' OR held_on >= $3::date) AND ($4 = '' OR held_on <= $4::date)
-		AND event_id > $5 ORDER BY event_id LIMIT $6`, f.Tenant, f.Village, f.From, f.To)
+		AND created < $5 ORDER BY created DESC LIMIT $6`, f.Tenant, f.Village, f.From, f.To)
 }
 
-// ListCalls returns a page of hotline call ids.
+// ListCalls returns a page of hotline call ids, newest first.
 func (x Index) ListCalls(ctx context.Context, f CallFilter, size int, token string) (Page, error) {
-	return x.page(ctx, f, size, token, `SELECT call_id FROM calls WHERE tenant = $1
+	return x.page(ctx, f, size, token, `SELECT call_id, created FROM calls WHERE tenant = $1
 		AND ($2 = '' OR state = $2) AND ($3 = '' OR owner = $3) AND ($4 = '' OR caller_person = $4)
-		AND call_id > $5 ORDER BY call_id LIMIT $6`, f.Tenant, f.State, f.Owner, f.CallerPerson)
+		AND created < $5 ORDER BY created DESC LIMIT $6`, f.Tenant, f.State, f.Owner, f.CallerPerson)
 }
 
 type pageToken struct {
-	After   uuid.UUID `json:"a"`
-	Filters string    `json:"f"`
+	After   int64  `json:"a"` // the position that created the last item of the previous page
+	Filters string `json:"f"`
 }
 
-// page runs sql with args, then the cursor and the limit, and makes the
-// next page's token, bound to the filters.
+// page runs sql with args, then the cursor and the limit; sql selects an id
+// and the position that created it, newest first. The next page's token is
+// bound to the filters.
 func (x Index) page(ctx context.Context, filters any, size int, token string, sql string, args ...any) (Page, error) {
 	fj, _ := json.Marshal(filters)
-	var after uuid.UUID
+	after := int64(math.MaxInt64)
 	if token != "" {
 		raw, err := base64.RawURLEncoding.DecodeString(token)
 		var t pageToken
@@ -383,30 +406,40 @@ func (x Index) page(ctx context.Context, filters any, size int, token string, sq
 		}
 		after = t.After
 	}
-	var ids []uuid.UUID
+	type row struct {
+		ID      uuid.UUID
+		Created int64
+	}
+	var rows []row
 	err := x.query(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, sql, append(args, after, size+1)...)
+		r, err := tx.Query(ctx, sql, append(args, after, size+1)...)
 		if err != nil {
 			return err
 		}
-		ids, err = pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+		rows, err = pgx.CollectRows(r, pgx.RowToStructByPos[row])
 		return err
 	})
 	if err != nil {
 		return Page{}, err
 	}
-	p := Page{IDs: ids}
-	if len(ids) > size {
-		p.IDs = ids[:size]
-		raw, _ := json.Marshal(pageToken{After: ids[size-1], Filters: string(fj)})
+	var p Page
+	for _, r := range rows[:min(len(rows), size)] {
+		p.IDs = append(p.IDs, r.ID)
+	}
+	if len(rows) > size {
+		raw, _ := json.Marshal(pageToken{After: rows[size-1].Created, Filters: string(fj)})
 		p.Next = base64.RawURLEncoding.EncodeToString(raw)
 	}
 	return p, nil
 }
 
-// query runs fn in a read-only transaction on the active generation's schema.
+// query runs fn in a read-only transaction on the active generations' schemas.
 func (x Index) query(ctx context.Context, fn func(context.Context, pgx.Tx) error) error {
-	schema, err := x.Runner.ActiveSchema(ctx)
+	own, err := x.Runner.ActiveSchema(ctx)
+	if err != nil {
+		return err
+	}
+	register, err := x.Register.ActiveSchema(ctx)
 	if err != nil {
 		return err
 	}
@@ -415,7 +448,8 @@ func (x Index) query(ctx context.Context, fn func(context.Context, pgx.Tx) error
 		return err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if _, err := tx.Exec(ctx, `SET LOCAL search_path TO `+pgx.Identifier{schema}.Sanitize()); err != nil {
+	// Table names differ between the two views: one search path finds both.
+	if _, err := tx.Exec(ctx, `SET LOCAL search_path TO `+pgx.Identifier{own}.Sanitize()+`, `+pgx.Identifier{register}.Sanitize()); err != nil {
 		return err
 	}
 	if err := fn(ctx, tx); err != nil {
@@ -436,5 +470,8 @@ func (x Index) WaitFor(ctx context.Context, token string, wait time.Duration) er
 	}
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
+	if t.Service == BeneficiariesService {
+		return x.Register.WaitFor(ctx, t)
+	}
 	return x.Runner.WaitFor(ctx, t)
 }

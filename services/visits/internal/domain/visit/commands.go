@@ -297,7 +297,7 @@ func parseReport(errs *domainkit.FieldErrors, r ReportVisit, seal domainkit.Seal
 	}
 	report := Report{
 		ReportID: id, OccurredAt: at, Month: domainkit.MonthOf(at), Participants: participants,
-		Services: given, Findings: findings, Cards: cards,
+		Services: given, Findings: findings, Cards: cards, RecordedAt: now.UTC(),
 	}
 	s := domainkit.Seals{To: seal}
 	report.Notes = s.Seal("notes", notes)

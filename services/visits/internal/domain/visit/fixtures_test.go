@@ -79,8 +79,9 @@ var (
 			Risks:              []string{"独居", "慢性病"},
 			TierRecommendation: &visit.TierRecommendation{Tier: 2, Reason: "独居且行动不便"},
 		},
-		Cards: []cardedition.Handout{{Edition: 25, Count: 1}},
-		Notes: domainkittest.Sealed("notes", "老人精神尚可"),
+		Cards:      []cardedition.Handout{{Edition: 25, Count: 1}},
+		Notes:      domainkittest.Sealed("notes", "老人精神尚可"),
+		RecordedAt: now,
 	}
 	completed = visit.Completed{Details: details, Report: report}
 
@@ -97,6 +98,7 @@ var (
 		Month:        domainkit.Month{Year: 2025, Month: 6},
 		Participants: []visit.Participant{{Role: visit.CivilAffairsStaff, ID: "mz-02"}},
 		Services:     []visit.Service{visit.ResourceLinkage},
+		RecordedAt:   now,
 	}
 	addendum  = visit.AddendumRecorded{VisitID: vid, Report: secondReport}
 	cancelled = visit.Cancelled{VisitID: vid, Reason: "老人住院", On: date("2025-06-02")}

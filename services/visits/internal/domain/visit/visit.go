@@ -162,7 +162,8 @@ type Report struct {
 	Services     []Service             `json:"services"`
 	Findings     Findings              `json:"findings"`
 	Cards        []cardedition.Handout `json:"cards,omitempty"`
-	Notes        domainkit.Sealed      `json:"notes,omitempty"` // narrative, sealed like a monthly file's
+	Notes        domainkit.Sealed      `json:"notes,omitempty"`      // narrative, sealed like a monthly file's
+	RecordedAt   time.Time             `json:"recorded_at,omitzero"` // when the service took the report
 }
 
 // Visit is the state rebuilt from a visit's events.

@@ -165,7 +165,7 @@ func visitPB(r app.VisitResult) *pb.Visit {
 
 func reportPB(r visit.Report, notes string) *pb.VisitReport {
 	out := &pb.VisitReport{
-		ReportId: r.ReportID, OccurTime: ts(r.OccurredAt), Month: r.Month.String(),
+		ReportId: r.ReportID, OccurTime: ts(r.OccurredAt), Month: r.Month.String(), CreateTime: ts(r.RecordedAt),
 		Needs: r.Findings.Needs, Risks: r.Findings.Risks, Cards: handoutsPB(r.Cards), Notes: notes,
 	}
 	if t := r.Findings.TierRecommendation; t != nil {
@@ -287,3 +287,16 @@ func parseKeyName(field, s, collection string) (string, string, error) {
 func urgencyCode(u pb.Urgency) string { return enumCode(u.String(), "URGENCY_") }
 
 func callState(s pb.HotlineCallState) string { return enumCode(s.String(), "HOTLINE_CALL_STATE_") }
+
+// parseEditionName reads "tenants/{tenant}/cardEditions/{revision}".
+func parseEditionName(name string) (string, int, error) {
+	tenant, key, err := parseKeyName("name", name, "cardEditions")
+	if err != nil {
+		return "", 0, err
+	}
+	rev, err := strconv.Atoi(key)
+	if err != nil || rev < 1 || rev > cardedition.MaxRevision || strconv.Itoa(rev) != key {
+		return "", 0, kit.BadRequest("name", "must end in a revision number from 1 to 999")
+	}
+	return tenant, rev, nil
+}

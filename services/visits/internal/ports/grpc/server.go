@@ -5,7 +5,6 @@ package grpc
 
 import (
 	"context"
-	"strconv"
 
 	"github.com/go-kit/kit/endpoint"
 
@@ -42,6 +41,8 @@ type Server struct {
 	chooseTheme        unary[*pb.ChooseMonthlyThemeRequest, *pb.ChooseMonthlyThemeResponse]
 	changeTheme        unary[*pb.ChangeMonthlyThemeRequest, *pb.ChangeMonthlyThemeResponse]
 	getTheme           unary[*pb.GetMonthlyThemeRequest, *pb.MonthlyTheme]
+	getEdition         unary[*pb.GetCardEditionRequest, *pb.CardEdition]
+	getOutreach        unary[*pb.GetOutreachEventRequest, *pb.OutreachEvent]
 	publishEdition     unary[*pb.PublishCardEditionRequest, *pb.PublishCardEditionResponse]
 	retireEdition      unary[*pb.RetireCardEditionRequest, *pb.RetireCardEditionResponse]
 	listEditions       unary[*pb.ListCardEditionsRequest, *pb.ListCardEditionsResponse]
@@ -78,7 +79,9 @@ func New(a *app.App, opts Options) *Server {
 	s.getTheme = kit.Unary(s.doGetTheme, mws(kit.FieldNames{"month": "name"})...)
 	s.publishEdition = kit.Unary(s.doPublishEdition, mws(editionFields)...)
 	s.retireEdition = kit.Unary(s.doRetireEdition, mws(retireFields)...)
+	s.getEdition = kit.Unary(s.doGetEdition, mws(noRenames)...)
 	s.listEditions = kit.Unary(s.doListEditions, mws(noRenames)...)
+	s.getOutreach = kit.Unary(s.doGetOutreach, mws(noRenames)...)
 	s.recordOutreach = kit.Unary(s.doRecordOutreach, mws(outreachFields)...)
 	s.correctOutreach = kit.Unary(s.doCorrectOutreach, mws(noRenames)...)
 	s.listOutreach = kit.Unary(s.doListOutreach, mws(noRenames)...)
@@ -139,6 +142,9 @@ func (s *Server) doRecordVisit(ctx context.Context, r *pb.RecordVisitRequest) (*
 	d, err := visitDetails(tenant, r.GetVisit())
 	if err != nil {
 		return nil, err
+	}
+	if r.GetVisit().GetPlannedDate() != "" {
+		return nil, kit.BadRequest("visit.planned_date", "is for a scheduled visit; a recorded visit took place at report.occur_time")
 	}
 	res, err := s.app.RecordVisit(ctx, app.RecordVisit{VisitID: r.GetVisitId(), Caller: c,
 		RecordVisit: visit.RecordVisit{VisitDetails: d, Report: report(r.GetReport())}})
@@ -382,13 +388,9 @@ func (s *Server) RetireCardEdition(ctx context.Context, r *pb.RetireCardEditionR
 }
 
 func (s *Server) doRetireEdition(ctx context.Context, r *pb.RetireCardEditionRequest) (*pb.RetireCardEditionResponse, error) {
-	tenant, key, err := parseKeyName("name", r.GetName(), "cardEditions")
+	tenant, rev, err := parseEditionName(r.GetName())
 	if err != nil {
 		return nil, err
-	}
-	rev, err := strconv.Atoi(key)
-	if err != nil || rev < 1 || rev > cardedition.MaxRevision {
-		return nil, kit.BadRequest("name", "must end in a revision number from 1 to 999")
 	}
 	c, err := kit.CallerFrom(ctx, r.GetRequestId())
 	if err != nil {
@@ -400,6 +402,22 @@ func (s *Server) doRetireEdition(ctx context.Context, r *pb.RetireCardEditionReq
 		return nil, err
 	}
 	return &pb.RetireCardEditionResponse{CardEdition: editionPB(res), ConsistencyToken: res.ConsistencyToken}, nil
+}
+
+func (s *Server) GetCardEdition(ctx context.Context, r *pb.GetCardEditionRequest) (*pb.CardEdition, error) {
+	return s.getEdition(ctx, r)
+}
+
+func (s *Server) doGetEdition(ctx context.Context, r *pb.GetCardEditionRequest) (*pb.CardEdition, error) {
+	tenant, rev, err := parseEditionName(r.GetName())
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.app.GetCardEdition(ctx, tenant, rev)
+	if err != nil {
+		return nil, err
+	}
+	return editionPB(res), nil
 }
 
 func (s *Server) ListCardEditions(ctx context.Context, r *pb.ListCardEditionsRequest) (*pb.ListCardEditionsResponse, error) {
@@ -471,6 +489,22 @@ func (s *Server) doCorrectOutreach(ctx context.Context, r *pb.CorrectOutreachEve
 		return nil, err
 	}
 	return &pb.CorrectOutreachEventResponse{OutreachEvent: outreachPB(res), ConsistencyToken: res.ConsistencyToken}, nil
+}
+
+func (s *Server) GetOutreachEvent(ctx context.Context, r *pb.GetOutreachEventRequest) (*pb.OutreachEvent, error) {
+	return s.getOutreach(ctx, r)
+}
+
+func (s *Server) doGetOutreach(ctx context.Context, r *pb.GetOutreachEventRequest) (*pb.OutreachEvent, error) {
+	tenant, id, err := kit.ParseName("name", r.GetName(), "outreachEvents")
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.app.GetOutreachEvent(ctx, tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	return outreachPB(res), nil
 }
 
 func (s *Server) ListOutreachEvents(ctx context.Context, r *pb.ListOutreachEventsRequest) (*pb.ListOutreachEventsResponse, error) {

@@ -440,7 +440,10 @@ type VisitCompleted struct {
 	NotesSealed string `protobuf:"bytes,16,opt,name=notes_sealed,json=notes,proto3" json:"notes_sealed,omitempty"`
 	// True when the visit had been marked missed before this report arrived
 	// (a count of missed visits subtracts it); absent otherwise.
-	WasMissed     bool `protobuf:"varint,17,opt,name=was_missed,proto3" json:"was_missed,omitempty"`
+	WasMissed bool `protobuf:"varint,17,opt,name=was_missed,proto3" json:"was_missed,omitempty"`
+	// When the service took this report (the visit's occurred_at may be days
+	// earlier). Absent in events recorded before the field was added.
+	RecordedAt    *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=recorded_at,proto3" json:"recorded_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -594,6 +597,13 @@ func (x *VisitCompleted) GetWasMissed() bool {
 	return false
 }
 
+func (x *VisitCompleted) GetRecordedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecordedAt
+	}
+	return nil
+}
+
 // A further report of a completed visit, kept beside the first (two people
 // reported one visit, e.g. from devices that were offline). Its services and
 // cards add to the visit's.
@@ -619,7 +629,9 @@ type VisitAddendumRecorded struct {
 	// none.
 	Cards []*EventCardHandout `protobuf:"bytes,8,rep,name=cards,proto3" json:"cards,omitempty"`
 	// Sealed: the narrative notes; absent when none.
-	NotesSealed   string `protobuf:"bytes,9,opt,name=notes_sealed,json=notes,proto3" json:"notes_sealed,omitempty"`
+	NotesSealed string `protobuf:"bytes,9,opt,name=notes_sealed,json=notes,proto3" json:"notes_sealed,omitempty"`
+	// When the service took this report.
+	RecordedAt    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=recorded_at,proto3" json:"recorded_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -715,6 +727,13 @@ func (x *VisitAddendumRecorded) GetNotesSealed() string {
 		return x.NotesSealed
 	}
 	return ""
+}
+
+func (x *VisitAddendumRecorded) GetRecordedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecordedAt
+	}
+	return nil
 }
 
 // Someone decided that the scheduled visit will not take place.
@@ -2031,7 +2050,7 @@ const file_doudi_visits_v1_events_proto_rawDesc = "" +
 	"\rsocial_worker\x18\b \x01(\tR\rsocial_worker\x12\x1e\n" +
 	"\n" +
 	"planned_on\x18\t \x01(\tR\n" +
-	"planned_on:\x1e\xca\xf3\x18\x16visits.visit.scheduled\xd0\xf3\x18\x01\"\xad\x05\n" +
+	"planned_on:\x1e\xca\xf3\x18\x16visits.visit.scheduled\xd0\xf3\x18\x01\"\xeb\x05\n" +
 	"\x0eVisitCompleted\x12\x1a\n" +
 	"\bvisit_id\x18\x01 \x01(\tR\bvisit_id\x12\x16\n" +
 	"\x06tenant\x18\x02 \x01(\tR\x06tenant\x12\x12\n" +
@@ -2054,7 +2073,8 @@ const file_doudi_visits_v1_events_proto_rawDesc = "" +
 	"\fnotes_sealed\x18\x10 \x01(\tR\x05notes\x12\x1e\n" +
 	"\n" +
 	"was_missed\x18\x11 \x01(\bR\n" +
-	"was_missed:\x1e\xca\xf3\x18\x16visits.visit.completed\xd0\xf3\x18\x01\"\xc2\x03\n" +
+	"was_missed\x12<\n" +
+	"\vrecorded_at\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\vrecorded_at:\x1e\xca\xf3\x18\x16visits.visit.completed\xd0\xf3\x18\x01\"\x80\x04\n" +
 	"\x15VisitAddendumRecorded\x12\x1a\n" +
 	"\bvisit_id\x18\x01 \x01(\tR\bvisit_id\x12\x1c\n" +
 	"\treport_id\x18\x02 \x01(\tR\treport_id\x12<\n" +
@@ -2064,7 +2084,9 @@ const file_doudi_visits_v1_events_proto_rawDesc = "" +
 	"\bservices\x18\x06 \x03(\tR\bservices\x12:\n" +
 	"\bfindings\x18\a \x01(\v2\x1e.doudi.visits.v1.EventFindingsR\bfindings\x127\n" +
 	"\x05cards\x18\b \x03(\v2!.doudi.visits.v1.EventCardHandoutR\x05cards\x12\x1b\n" +
-	"\fnotes_sealed\x18\t \x01(\tR\x05notes:&\xca\xf3\x18\x1evisits.visit.addendum_recorded\xd0\xf3\x18\x01\"t\n" +
+	"\fnotes_sealed\x18\t \x01(\tR\x05notes\x12<\n" +
+	"\vrecorded_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\vrecorded_at:&\xca\xf3\x18\x1evisits.visit.addendum_recorded\xd0\xf3\x18\x01\"t\n" +
 	"\x0eVisitCancelled\x12\x1a\n" +
 	"\bvisit_id\x18\x01 \x01(\tR\bvisit_id\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x0e\n" +
@@ -2209,23 +2231,25 @@ var file_doudi_visits_v1_events_proto_depIdxs = []int32{
 	1,  // 2: doudi.visits.v1.VisitCompleted.participants:type_name -> doudi.visits.v1.EventParticipant
 	3,  // 3: doudi.visits.v1.VisitCompleted.findings:type_name -> doudi.visits.v1.EventFindings
 	0,  // 4: doudi.visits.v1.VisitCompleted.cards:type_name -> doudi.visits.v1.EventCardHandout
-	22, // 5: doudi.visits.v1.VisitAddendumRecorded.occurred_at:type_name -> google.protobuf.Timestamp
-	1,  // 6: doudi.visits.v1.VisitAddendumRecorded.participants:type_name -> doudi.visits.v1.EventParticipant
-	3,  // 7: doudi.visits.v1.VisitAddendumRecorded.findings:type_name -> doudi.visits.v1.EventFindings
-	0,  // 8: doudi.visits.v1.VisitAddendumRecorded.cards:type_name -> doudi.visits.v1.EventCardHandout
-	0,  // 9: doudi.visits.v1.OutreachRecorded.cards:type_name -> doudi.visits.v1.EventCardHandout
-	0,  // 10: doudi.visits.v1.OutreachCorrected.cards:type_name -> doudi.visits.v1.EventCardHandout
-	22, // 11: doudi.visits.v1.HotlineCallReceived.received_at:type_name -> google.protobuf.Timestamp
-	15, // 12: doudi.visits.v1.HotlineCallReceived.caller:type_name -> doudi.visits.v1.EventCaller
-	22, // 13: doudi.visits.v1.HotlineCallReceived.due_at:type_name -> google.protobuf.Timestamp
-	22, // 14: doudi.visits.v1.HotlineCallTriaged.due_at:type_name -> google.protobuf.Timestamp
-	22, // 15: doudi.visits.v1.HotlineCallTriaged.triaged_at:type_name -> google.protobuf.Timestamp
-	22, // 16: doudi.visits.v1.HotlineCallFollowedUp.followed_up_at:type_name -> google.protobuf.Timestamp
-	17, // [17:17] is the sub-list for method output_type
-	17, // [17:17] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	22, // 5: doudi.visits.v1.VisitCompleted.recorded_at:type_name -> google.protobuf.Timestamp
+	22, // 6: doudi.visits.v1.VisitAddendumRecorded.occurred_at:type_name -> google.protobuf.Timestamp
+	1,  // 7: doudi.visits.v1.VisitAddendumRecorded.participants:type_name -> doudi.visits.v1.EventParticipant
+	3,  // 8: doudi.visits.v1.VisitAddendumRecorded.findings:type_name -> doudi.visits.v1.EventFindings
+	0,  // 9: doudi.visits.v1.VisitAddendumRecorded.cards:type_name -> doudi.visits.v1.EventCardHandout
+	22, // 10: doudi.visits.v1.VisitAddendumRecorded.recorded_at:type_name -> google.protobuf.Timestamp
+	0,  // 11: doudi.visits.v1.OutreachRecorded.cards:type_name -> doudi.visits.v1.EventCardHandout
+	0,  // 12: doudi.visits.v1.OutreachCorrected.cards:type_name -> doudi.visits.v1.EventCardHandout
+	22, // 13: doudi.visits.v1.HotlineCallReceived.received_at:type_name -> google.protobuf.Timestamp
+	15, // 14: doudi.visits.v1.HotlineCallReceived.caller:type_name -> doudi.visits.v1.EventCaller
+	22, // 15: doudi.visits.v1.HotlineCallReceived.due_at:type_name -> google.protobuf.Timestamp
+	22, // 16: doudi.visits.v1.HotlineCallTriaged.due_at:type_name -> google.protobuf.Timestamp
+	22, // 17: doudi.visits.v1.HotlineCallTriaged.triaged_at:type_name -> google.protobuf.Timestamp
+	22, // 18: doudi.visits.v1.HotlineCallFollowedUp.followed_up_at:type_name -> google.protobuf.Timestamp
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_doudi_visits_v1_events_proto_init() }

@@ -2871,6 +2871,52 @@ func (x *RetireCardEditionResponse) GetConsistencyToken() string {
 	return ""
 }
 
+// Request for GetCardEdition.
+type GetCardEditionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "tenants/{tenant}/cardEditions/{revision}". Required.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCardEditionRequest) Reset() {
+	*x = GetCardEditionRequest{}
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCardEditionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCardEditionRequest) ProtoMessage() {}
+
+func (x *GetCardEditionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCardEditionRequest.ProtoReflect.Descriptor instead.
+func (*GetCardEditionRequest) Descriptor() ([]byte, []int) {
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *GetCardEditionRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
 // Request for ListCardEditions.
 type ListCardEditionsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2888,7 +2934,7 @@ type ListCardEditionsRequest struct {
 
 func (x *ListCardEditionsRequest) Reset() {
 	*x = ListCardEditionsRequest{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[30]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2900,7 +2946,7 @@ func (x *ListCardEditionsRequest) String() string {
 func (*ListCardEditionsRequest) ProtoMessage() {}
 
 func (x *ListCardEditionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[30]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2913,7 +2959,7 @@ func (x *ListCardEditionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCardEditionsRequest.ProtoReflect.Descriptor instead.
 func (*ListCardEditionsRequest) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{30}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListCardEditionsRequest) GetParent() string {
@@ -2957,7 +3003,7 @@ type ListCardEditionsResponse struct {
 
 func (x *ListCardEditionsResponse) Reset() {
 	*x = ListCardEditionsResponse{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[31]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2969,7 +3015,7 @@ func (x *ListCardEditionsResponse) String() string {
 func (*ListCardEditionsResponse) ProtoMessage() {}
 
 func (x *ListCardEditionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[31]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2982,7 +3028,7 @@ func (x *ListCardEditionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCardEditionsResponse.ProtoReflect.Descriptor instead.
 func (*ListCardEditionsResponse) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{31}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListCardEditionsResponse) GetCardEditions() []*CardEdition {
@@ -3032,7 +3078,7 @@ type OutreachEvent struct {
 
 func (x *OutreachEvent) Reset() {
 	*x = OutreachEvent{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[32]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3044,7 +3090,7 @@ func (x *OutreachEvent) String() string {
 func (*OutreachEvent) ProtoMessage() {}
 
 func (x *OutreachEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[32]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3057,7 +3103,7 @@ func (x *OutreachEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OutreachEvent.ProtoReflect.Descriptor instead.
 func (*OutreachEvent) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{32}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *OutreachEvent) GetName() string {
@@ -3155,7 +3201,7 @@ type RecordOutreachEventRequest struct {
 
 func (x *RecordOutreachEventRequest) Reset() {
 	*x = RecordOutreachEventRequest{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[33]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3167,7 +3213,7 @@ func (x *RecordOutreachEventRequest) String() string {
 func (*RecordOutreachEventRequest) ProtoMessage() {}
 
 func (x *RecordOutreachEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[33]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3180,7 +3226,7 @@ func (x *RecordOutreachEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordOutreachEventRequest.ProtoReflect.Descriptor instead.
 func (*RecordOutreachEventRequest) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{33}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *RecordOutreachEventRequest) GetParent() string {
@@ -3224,7 +3270,7 @@ type RecordOutreachEventResponse struct {
 
 func (x *RecordOutreachEventResponse) Reset() {
 	*x = RecordOutreachEventResponse{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[34]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3236,7 +3282,7 @@ func (x *RecordOutreachEventResponse) String() string {
 func (*RecordOutreachEventResponse) ProtoMessage() {}
 
 func (x *RecordOutreachEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[34]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3249,7 +3295,7 @@ func (x *RecordOutreachEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordOutreachEventResponse.ProtoReflect.Descriptor instead.
 func (*RecordOutreachEventResponse) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{34}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *RecordOutreachEventResponse) GetOutreachEvent() *OutreachEvent {
@@ -3288,7 +3334,7 @@ type CorrectOutreachEventRequest struct {
 
 func (x *CorrectOutreachEventRequest) Reset() {
 	*x = CorrectOutreachEventRequest{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[35]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3300,7 +3346,7 @@ func (x *CorrectOutreachEventRequest) String() string {
 func (*CorrectOutreachEventRequest) ProtoMessage() {}
 
 func (x *CorrectOutreachEventRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[35]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3313,7 +3359,7 @@ func (x *CorrectOutreachEventRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CorrectOutreachEventRequest.ProtoReflect.Descriptor instead.
 func (*CorrectOutreachEventRequest) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{35}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *CorrectOutreachEventRequest) GetName() string {
@@ -3371,7 +3417,7 @@ type CorrectOutreachEventResponse struct {
 
 func (x *CorrectOutreachEventResponse) Reset() {
 	*x = CorrectOutreachEventResponse{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[36]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3383,7 +3429,7 @@ func (x *CorrectOutreachEventResponse) String() string {
 func (*CorrectOutreachEventResponse) ProtoMessage() {}
 
 func (x *CorrectOutreachEventResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[36]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3396,7 +3442,7 @@ func (x *CorrectOutreachEventResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CorrectOutreachEventResponse.ProtoReflect.Descriptor instead.
 func (*CorrectOutreachEventResponse) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{36}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *CorrectOutreachEventResponse) GetOutreachEvent() *OutreachEvent {
@@ -3409,6 +3455,52 @@ func (x *CorrectOutreachEventResponse) GetOutreachEvent() *OutreachEvent {
 func (x *CorrectOutreachEventResponse) GetConsistencyToken() string {
 	if x != nil {
 		return x.ConsistencyToken
+	}
+	return ""
+}
+
+// Request for GetOutreachEvent.
+type GetOutreachEventRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "tenants/{tenant}/outreachEvents/{outreach_event}". Required.
+	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetOutreachEventRequest) Reset() {
+	*x = GetOutreachEventRequest{}
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetOutreachEventRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetOutreachEventRequest) ProtoMessage() {}
+
+func (x *GetOutreachEventRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetOutreachEventRequest.ProtoReflect.Descriptor instead.
+func (*GetOutreachEventRequest) Descriptor() ([]byte, []int) {
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *GetOutreachEventRequest) GetName() string {
+	if x != nil {
+		return x.Name
 	}
 	return ""
 }
@@ -3438,7 +3530,7 @@ type ListOutreachEventsRequest struct {
 
 func (x *ListOutreachEventsRequest) Reset() {
 	*x = ListOutreachEventsRequest{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[37]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3450,7 +3542,7 @@ func (x *ListOutreachEventsRequest) String() string {
 func (*ListOutreachEventsRequest) ProtoMessage() {}
 
 func (x *ListOutreachEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[37]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3463,7 +3555,7 @@ func (x *ListOutreachEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOutreachEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListOutreachEventsRequest) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{37}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ListOutreachEventsRequest) GetParent() string {
@@ -3528,7 +3620,7 @@ type ListOutreachEventsResponse struct {
 
 func (x *ListOutreachEventsResponse) Reset() {
 	*x = ListOutreachEventsResponse{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[38]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3540,7 +3632,7 @@ func (x *ListOutreachEventsResponse) String() string {
 func (*ListOutreachEventsResponse) ProtoMessage() {}
 
 func (x *ListOutreachEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[38]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3553,7 +3645,7 @@ func (x *ListOutreachEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOutreachEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListOutreachEventsResponse) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{38}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *ListOutreachEventsResponse) GetOutreachEvents() []*OutreachEvent {
@@ -3621,7 +3713,7 @@ type HotlineCall struct {
 
 func (x *HotlineCall) Reset() {
 	*x = HotlineCall{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[39]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3633,7 +3725,7 @@ func (x *HotlineCall) String() string {
 func (*HotlineCall) ProtoMessage() {}
 
 func (x *HotlineCall) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[39]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3646,7 +3738,7 @@ func (x *HotlineCall) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HotlineCall.ProtoReflect.Descriptor instead.
 func (*HotlineCall) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{39}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *HotlineCall) GetName() string {
@@ -3785,7 +3877,7 @@ type HotlineFollowUp struct {
 
 func (x *HotlineFollowUp) Reset() {
 	*x = HotlineFollowUp{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[40]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3797,7 +3889,7 @@ func (x *HotlineFollowUp) String() string {
 func (*HotlineFollowUp) ProtoMessage() {}
 
 func (x *HotlineFollowUp) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[40]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3810,7 +3902,7 @@ func (x *HotlineFollowUp) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HotlineFollowUp.ProtoReflect.Descriptor instead.
 func (*HotlineFollowUp) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{40}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *HotlineFollowUp) GetMethod() FollowUpMethod {
@@ -3874,7 +3966,7 @@ type ReceiveHotlineCallRequest struct {
 
 func (x *ReceiveHotlineCallRequest) Reset() {
 	*x = ReceiveHotlineCallRequest{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[41]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3886,7 +3978,7 @@ func (x *ReceiveHotlineCallRequest) String() string {
 func (*ReceiveHotlineCallRequest) ProtoMessage() {}
 
 func (x *ReceiveHotlineCallRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[41]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3899,7 +3991,7 @@ func (x *ReceiveHotlineCallRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiveHotlineCallRequest.ProtoReflect.Descriptor instead.
 func (*ReceiveHotlineCallRequest) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{41}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ReceiveHotlineCallRequest) GetParent() string {
@@ -3944,7 +4036,7 @@ type ReceiveHotlineCallResponse struct {
 
 func (x *ReceiveHotlineCallResponse) Reset() {
 	*x = ReceiveHotlineCallResponse{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[42]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3956,7 +4048,7 @@ func (x *ReceiveHotlineCallResponse) String() string {
 func (*ReceiveHotlineCallResponse) ProtoMessage() {}
 
 func (x *ReceiveHotlineCallResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[42]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3969,7 +4061,7 @@ func (x *ReceiveHotlineCallResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReceiveHotlineCallResponse.ProtoReflect.Descriptor instead.
 func (*ReceiveHotlineCallResponse) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{42}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ReceiveHotlineCallResponse) GetHotlineCall() *HotlineCall {
@@ -4006,7 +4098,7 @@ type TriageHotlineCallRequest struct {
 
 func (x *TriageHotlineCallRequest) Reset() {
 	*x = TriageHotlineCallRequest{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[43]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4018,7 +4110,7 @@ func (x *TriageHotlineCallRequest) String() string {
 func (*TriageHotlineCallRequest) ProtoMessage() {}
 
 func (x *TriageHotlineCallRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[43]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4031,7 +4123,7 @@ func (x *TriageHotlineCallRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TriageHotlineCallRequest.ProtoReflect.Descriptor instead.
 func (*TriageHotlineCallRequest) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{43}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *TriageHotlineCallRequest) GetName() string {
@@ -4082,7 +4174,7 @@ type TriageHotlineCallResponse struct {
 
 func (x *TriageHotlineCallResponse) Reset() {
 	*x = TriageHotlineCallResponse{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[44]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4094,7 +4186,7 @@ func (x *TriageHotlineCallResponse) String() string {
 func (*TriageHotlineCallResponse) ProtoMessage() {}
 
 func (x *TriageHotlineCallResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[44]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4107,7 +4199,7 @@ func (x *TriageHotlineCallResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TriageHotlineCallResponse.ProtoReflect.Descriptor instead.
 func (*TriageHotlineCallResponse) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{44}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *TriageHotlineCallResponse) GetHotlineCall() *HotlineCall {
@@ -4142,7 +4234,7 @@ type FollowUpHotlineCallRequest struct {
 
 func (x *FollowUpHotlineCallRequest) Reset() {
 	*x = FollowUpHotlineCallRequest{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[45]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4154,7 +4246,7 @@ func (x *FollowUpHotlineCallRequest) String() string {
 func (*FollowUpHotlineCallRequest) ProtoMessage() {}
 
 func (x *FollowUpHotlineCallRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[45]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4167,7 +4259,7 @@ func (x *FollowUpHotlineCallRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FollowUpHotlineCallRequest.ProtoReflect.Descriptor instead.
 func (*FollowUpHotlineCallRequest) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{45}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *FollowUpHotlineCallRequest) GetName() string {
@@ -4211,7 +4303,7 @@ type FollowUpHotlineCallResponse struct {
 
 func (x *FollowUpHotlineCallResponse) Reset() {
 	*x = FollowUpHotlineCallResponse{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[46]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4223,7 +4315,7 @@ func (x *FollowUpHotlineCallResponse) String() string {
 func (*FollowUpHotlineCallResponse) ProtoMessage() {}
 
 func (x *FollowUpHotlineCallResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[46]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4236,7 +4328,7 @@ func (x *FollowUpHotlineCallResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FollowUpHotlineCallResponse.ProtoReflect.Descriptor instead.
 func (*FollowUpHotlineCallResponse) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{46}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *FollowUpHotlineCallResponse) GetHotlineCall() *HotlineCall {
@@ -4270,7 +4362,7 @@ type GetHotlineCallRequest struct {
 
 func (x *GetHotlineCallRequest) Reset() {
 	*x = GetHotlineCallRequest{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[47]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4282,7 +4374,7 @@ func (x *GetHotlineCallRequest) String() string {
 func (*GetHotlineCallRequest) ProtoMessage() {}
 
 func (x *GetHotlineCallRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[47]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4295,7 +4387,7 @@ func (x *GetHotlineCallRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHotlineCallRequest.ProtoReflect.Descriptor instead.
 func (*GetHotlineCallRequest) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{47}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *GetHotlineCallRequest) GetName() string {
@@ -4343,7 +4435,7 @@ type ListHotlineCallsRequest struct {
 
 func (x *ListHotlineCallsRequest) Reset() {
 	*x = ListHotlineCallsRequest{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[48]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4355,7 +4447,7 @@ func (x *ListHotlineCallsRequest) String() string {
 func (*ListHotlineCallsRequest) ProtoMessage() {}
 
 func (x *ListHotlineCallsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[48]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4368,7 +4460,7 @@ func (x *ListHotlineCallsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListHotlineCallsRequest.ProtoReflect.Descriptor instead.
 func (*ListHotlineCallsRequest) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{48}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *ListHotlineCallsRequest) GetParent() string {
@@ -4433,7 +4525,7 @@ type ListHotlineCallsResponse struct {
 
 func (x *ListHotlineCallsResponse) Reset() {
 	*x = ListHotlineCallsResponse{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[49]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4445,7 +4537,7 @@ func (x *ListHotlineCallsResponse) String() string {
 func (*ListHotlineCallsResponse) ProtoMessage() {}
 
 func (x *ListHotlineCallsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[49]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4458,7 +4550,7 @@ func (x *ListHotlineCallsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListHotlineCallsResponse.ProtoReflect.Descriptor instead.
 func (*ListHotlineCallsResponse) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{49}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *ListHotlineCallsResponse) GetHotlineCalls() []*HotlineCall {
@@ -4498,7 +4590,7 @@ type SocialWorkerAssignments struct {
 
 func (x *SocialWorkerAssignments) Reset() {
 	*x = SocialWorkerAssignments{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[50]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4510,7 +4602,7 @@ func (x *SocialWorkerAssignments) String() string {
 func (*SocialWorkerAssignments) ProtoMessage() {}
 
 func (x *SocialWorkerAssignments) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[50]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4523,7 +4615,7 @@ func (x *SocialWorkerAssignments) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SocialWorkerAssignments.ProtoReflect.Descriptor instead.
 func (*SocialWorkerAssignments) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{50}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *SocialWorkerAssignments) GetName() string {
@@ -4578,7 +4670,7 @@ type AssignmentChange struct {
 
 func (x *AssignmentChange) Reset() {
 	*x = AssignmentChange{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[51]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4590,7 +4682,7 @@ func (x *AssignmentChange) String() string {
 func (*AssignmentChange) ProtoMessage() {}
 
 func (x *AssignmentChange) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[51]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4603,7 +4695,7 @@ func (x *AssignmentChange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AssignmentChange.ProtoReflect.Descriptor instead.
 func (*AssignmentChange) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{51}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *AssignmentChange) GetVillage() string {
@@ -4649,7 +4741,7 @@ type StationDay struct {
 
 func (x *StationDay) Reset() {
 	*x = StationDay{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[52]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4661,7 +4753,7 @@ func (x *StationDay) String() string {
 func (*StationDay) ProtoMessage() {}
 
 func (x *StationDay) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[52]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4674,7 +4766,7 @@ func (x *StationDay) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StationDay.ProtoReflect.Descriptor instead.
 func (*StationDay) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{52}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *StationDay) GetVillage() string {
@@ -4722,7 +4814,7 @@ type AssignVillageRequest struct {
 
 func (x *AssignVillageRequest) Reset() {
 	*x = AssignVillageRequest{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[53]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4734,7 +4826,7 @@ func (x *AssignVillageRequest) String() string {
 func (*AssignVillageRequest) ProtoMessage() {}
 
 func (x *AssignVillageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[53]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4747,7 +4839,7 @@ func (x *AssignVillageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AssignVillageRequest.ProtoReflect.Descriptor instead.
 func (*AssignVillageRequest) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{53}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *AssignVillageRequest) GetName() string {
@@ -4805,7 +4897,7 @@ type AssignVillageResponse struct {
 
 func (x *AssignVillageResponse) Reset() {
 	*x = AssignVillageResponse{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[54]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4817,7 +4909,7 @@ func (x *AssignVillageResponse) String() string {
 func (*AssignVillageResponse) ProtoMessage() {}
 
 func (x *AssignVillageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[54]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4830,7 +4922,7 @@ func (x *AssignVillageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AssignVillageResponse.ProtoReflect.Descriptor instead.
 func (*AssignVillageResponse) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{54}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *AssignVillageResponse) GetAssignments() *SocialWorkerAssignments {
@@ -4870,7 +4962,7 @@ type ReleaseVillageRequest struct {
 
 func (x *ReleaseVillageRequest) Reset() {
 	*x = ReleaseVillageRequest{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[55]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4882,7 +4974,7 @@ func (x *ReleaseVillageRequest) String() string {
 func (*ReleaseVillageRequest) ProtoMessage() {}
 
 func (x *ReleaseVillageRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[55]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4895,7 +4987,7 @@ func (x *ReleaseVillageRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseVillageRequest.ProtoReflect.Descriptor instead.
 func (*ReleaseVillageRequest) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{55}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *ReleaseVillageRequest) GetName() string {
@@ -4953,7 +5045,7 @@ type ReleaseVillageResponse struct {
 
 func (x *ReleaseVillageResponse) Reset() {
 	*x = ReleaseVillageResponse{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[56]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4965,7 +5057,7 @@ func (x *ReleaseVillageResponse) String() string {
 func (*ReleaseVillageResponse) ProtoMessage() {}
 
 func (x *ReleaseVillageResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[56]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4978,7 +5070,7 @@ func (x *ReleaseVillageResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReleaseVillageResponse.ProtoReflect.Descriptor instead.
 func (*ReleaseVillageResponse) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{56}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *ReleaseVillageResponse) GetAssignments() *SocialWorkerAssignments {
@@ -5018,7 +5110,7 @@ type ScheduleStationDayRequest struct {
 
 func (x *ScheduleStationDayRequest) Reset() {
 	*x = ScheduleStationDayRequest{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[57]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5030,7 +5122,7 @@ func (x *ScheduleStationDayRequest) String() string {
 func (*ScheduleStationDayRequest) ProtoMessage() {}
 
 func (x *ScheduleStationDayRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[57]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5043,7 +5135,7 @@ func (x *ScheduleStationDayRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleStationDayRequest.ProtoReflect.Descriptor instead.
 func (*ScheduleStationDayRequest) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{57}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *ScheduleStationDayRequest) GetName() string {
@@ -5101,7 +5193,7 @@ type ScheduleStationDayResponse struct {
 
 func (x *ScheduleStationDayResponse) Reset() {
 	*x = ScheduleStationDayResponse{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[58]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5113,7 +5205,7 @@ func (x *ScheduleStationDayResponse) String() string {
 func (*ScheduleStationDayResponse) ProtoMessage() {}
 
 func (x *ScheduleStationDayResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[58]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5126,7 +5218,7 @@ func (x *ScheduleStationDayResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleStationDayResponse.ProtoReflect.Descriptor instead.
 func (*ScheduleStationDayResponse) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{58}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *ScheduleStationDayResponse) GetAssignments() *SocialWorkerAssignments {
@@ -5154,7 +5246,7 @@ type GetSocialWorkerAssignmentsRequest struct {
 
 func (x *GetSocialWorkerAssignmentsRequest) Reset() {
 	*x = GetSocialWorkerAssignmentsRequest{}
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[59]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5166,7 +5258,7 @@ func (x *GetSocialWorkerAssignmentsRequest) String() string {
 func (*GetSocialWorkerAssignmentsRequest) ProtoMessage() {}
 
 func (x *GetSocialWorkerAssignmentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_doudi_visits_v1_visits_proto_msgTypes[59]
+	mi := &file_doudi_visits_v1_visits_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5179,7 +5271,7 @@ func (x *GetSocialWorkerAssignmentsRequest) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use GetSocialWorkerAssignmentsRequest.ProtoReflect.Descriptor instead.
 func (*GetSocialWorkerAssignmentsRequest) Descriptor() ([]byte, []int) {
-	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{59}
+	return file_doudi_visits_v1_visits_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *GetSocialWorkerAssignmentsRequest) GetName() string {
@@ -5378,7 +5470,9 @@ const file_doudi_visits_v1_visits_proto_rawDesc = "" +
 	"request_id\x18\x05 \x01(\tR\trequestId\"\x89\x01\n" +
 	"\x19RetireCardEditionResponse\x12?\n" +
 	"\fcard_edition\x18\x01 \x01(\v2\x1c.doudi.visits.v1.CardEditionR\vcardEdition\x12+\n" +
-	"\x11consistency_token\x18\x02 \x01(\tR\x10consistencyToken\"\x93\x01\n" +
+	"\x11consistency_token\x18\x02 \x01(\tR\x10consistencyToken\"+\n" +
+	"\x15GetCardEditionRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\x93\x01\n" +
 	"\x17ListCardEditionsRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
@@ -5426,7 +5520,9 @@ const file_doudi_visits_v1_visits_proto_rawDesc = "" +
 	"request_id\x18\x06 \x01(\tR\trequestId\"\x92\x01\n" +
 	"\x1cCorrectOutreachEventResponse\x12E\n" +
 	"\x0eoutreach_event\x18\x01 \x01(\v2\x1e.doudi.visits.v1.OutreachEventR\routreachEvent\x12+\n" +
-	"\x11consistency_token\x18\x02 \x01(\tR\x10consistencyToken\"\xf0\x01\n" +
+	"\x11consistency_token\x18\x02 \x01(\tR\x10consistencyToken\"-\n" +
+	"\x17GetOutreachEventRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\xf0\x01\n" +
 	"\x19ListOutreachEventsRequest\x12\x16\n" +
 	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x1b\n" +
 	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
@@ -5615,7 +5711,7 @@ const file_doudi_visits_v1_visits_proto_rawDesc = "" +
 	"\x0eFollowUpMethod\x12 \n" +
 	"\x1cFOLLOW_UP_METHOD_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16FOLLOW_UP_METHOD_VISIT\x10\x01\x12\x1e\n" +
-	"\x1aFOLLOW_UP_METHOD_CALL_BACK\x10\x022\xfe\x14\n" +
+	"\x1aFOLLOW_UP_METHOD_CALL_BACK\x10\x022\xb4\x16\n" +
 	"\rVisitsService\x12^\n" +
 	"\rScheduleVisit\x12%.doudi.visits.v1.ScheduleVisitRequest\x1a&.doudi.visits.v1.ScheduleVisitResponse\x12X\n" +
 	"\vRecordVisit\x12#.doudi.visits.v1.RecordVisitRequest\x1a$.doudi.visits.v1.RecordVisitResponse\x12^\n" +
@@ -5630,10 +5726,12 @@ const file_doudi_visits_v1_visits_proto_rawDesc = "" +
 	"\x12ChangeMonthlyTheme\x12*.doudi.visits.v1.ChangeMonthlyThemeRequest\x1a+.doudi.visits.v1.ChangeMonthlyThemeResponse\x12Y\n" +
 	"\x0fGetMonthlyTheme\x12'.doudi.visits.v1.GetMonthlyThemeRequest\x1a\x1d.doudi.visits.v1.MonthlyTheme\x12m\n" +
 	"\x12PublishCardEdition\x12*.doudi.visits.v1.PublishCardEditionRequest\x1a+.doudi.visits.v1.PublishCardEditionResponse\x12j\n" +
-	"\x11RetireCardEdition\x12).doudi.visits.v1.RetireCardEditionRequest\x1a*.doudi.visits.v1.RetireCardEditionResponse\x12g\n" +
+	"\x11RetireCardEdition\x12).doudi.visits.v1.RetireCardEditionRequest\x1a*.doudi.visits.v1.RetireCardEditionResponse\x12V\n" +
+	"\x0eGetCardEdition\x12&.doudi.visits.v1.GetCardEditionRequest\x1a\x1c.doudi.visits.v1.CardEdition\x12g\n" +
 	"\x10ListCardEditions\x12(.doudi.visits.v1.ListCardEditionsRequest\x1a).doudi.visits.v1.ListCardEditionsResponse\x12p\n" +
 	"\x13RecordOutreachEvent\x12+.doudi.visits.v1.RecordOutreachEventRequest\x1a,.doudi.visits.v1.RecordOutreachEventResponse\x12s\n" +
-	"\x14CorrectOutreachEvent\x12,.doudi.visits.v1.CorrectOutreachEventRequest\x1a-.doudi.visits.v1.CorrectOutreachEventResponse\x12m\n" +
+	"\x14CorrectOutreachEvent\x12,.doudi.visits.v1.CorrectOutreachEventRequest\x1a-.doudi.visits.v1.CorrectOutreachEventResponse\x12\\\n" +
+	"\x10GetOutreachEvent\x12(.doudi.visits.v1.GetOutreachEventRequest\x1a\x1e.doudi.visits.v1.OutreachEvent\x12m\n" +
 	"\x12ListOutreachEvents\x12*.doudi.visits.v1.ListOutreachEventsRequest\x1a+.doudi.visits.v1.ListOutreachEventsResponse\x12m\n" +
 	"\x12ReceiveHotlineCall\x12*.doudi.visits.v1.ReceiveHotlineCallRequest\x1a+.doudi.visits.v1.ReceiveHotlineCallResponse\x12j\n" +
 	"\x11TriageHotlineCall\x12).doudi.visits.v1.TriageHotlineCallRequest\x1a*.doudi.visits.v1.TriageHotlineCallResponse\x12p\n" +
@@ -5658,7 +5756,7 @@ func file_doudi_visits_v1_visits_proto_rawDescGZIP() []byte {
 }
 
 var file_doudi_visits_v1_visits_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
-var file_doudi_visits_v1_visits_proto_msgTypes = make([]protoimpl.MessageInfo, 60)
+var file_doudi_visits_v1_visits_proto_msgTypes = make([]protoimpl.MessageInfo, 62)
 var file_doudi_visits_v1_visits_proto_goTypes = []any{
 	(View)(0),                                 // 0: doudi.visits.v1.View
 	(VisitKind)(0),                            // 1: doudi.visits.v1.VisitKind
@@ -5699,50 +5797,52 @@ var file_doudi_visits_v1_visits_proto_goTypes = []any{
 	(*PublishCardEditionResponse)(nil),        // 36: doudi.visits.v1.PublishCardEditionResponse
 	(*RetireCardEditionRequest)(nil),          // 37: doudi.visits.v1.RetireCardEditionRequest
 	(*RetireCardEditionResponse)(nil),         // 38: doudi.visits.v1.RetireCardEditionResponse
-	(*ListCardEditionsRequest)(nil),           // 39: doudi.visits.v1.ListCardEditionsRequest
-	(*ListCardEditionsResponse)(nil),          // 40: doudi.visits.v1.ListCardEditionsResponse
-	(*OutreachEvent)(nil),                     // 41: doudi.visits.v1.OutreachEvent
-	(*RecordOutreachEventRequest)(nil),        // 42: doudi.visits.v1.RecordOutreachEventRequest
-	(*RecordOutreachEventResponse)(nil),       // 43: doudi.visits.v1.RecordOutreachEventResponse
-	(*CorrectOutreachEventRequest)(nil),       // 44: doudi.visits.v1.CorrectOutreachEventRequest
-	(*CorrectOutreachEventResponse)(nil),      // 45: doudi.visits.v1.CorrectOutreachEventResponse
-	(*ListOutreachEventsRequest)(nil),         // 46: doudi.visits.v1.ListOutreachEventsRequest
-	(*ListOutreachEventsResponse)(nil),        // 47: doudi.visits.v1.ListOutreachEventsResponse
-	(*HotlineCall)(nil),                       // 48: doudi.visits.v1.HotlineCall
-	(*HotlineFollowUp)(nil),                   // 49: doudi.visits.v1.HotlineFollowUp
-	(*ReceiveHotlineCallRequest)(nil),         // 50: doudi.visits.v1.ReceiveHotlineCallRequest
-	(*ReceiveHotlineCallResponse)(nil),        // 51: doudi.visits.v1.ReceiveHotlineCallResponse
-	(*TriageHotlineCallRequest)(nil),          // 52: doudi.visits.v1.TriageHotlineCallRequest
-	(*TriageHotlineCallResponse)(nil),         // 53: doudi.visits.v1.TriageHotlineCallResponse
-	(*FollowUpHotlineCallRequest)(nil),        // 54: doudi.visits.v1.FollowUpHotlineCallRequest
-	(*FollowUpHotlineCallResponse)(nil),       // 55: doudi.visits.v1.FollowUpHotlineCallResponse
-	(*GetHotlineCallRequest)(nil),             // 56: doudi.visits.v1.GetHotlineCallRequest
-	(*ListHotlineCallsRequest)(nil),           // 57: doudi.visits.v1.ListHotlineCallsRequest
-	(*ListHotlineCallsResponse)(nil),          // 58: doudi.visits.v1.ListHotlineCallsResponse
-	(*SocialWorkerAssignments)(nil),           // 59: doudi.visits.v1.SocialWorkerAssignments
-	(*AssignmentChange)(nil),                  // 60: doudi.visits.v1.AssignmentChange
-	(*StationDay)(nil),                        // 61: doudi.visits.v1.StationDay
-	(*AssignVillageRequest)(nil),              // 62: doudi.visits.v1.AssignVillageRequest
-	(*AssignVillageResponse)(nil),             // 63: doudi.visits.v1.AssignVillageResponse
-	(*ReleaseVillageRequest)(nil),             // 64: doudi.visits.v1.ReleaseVillageRequest
-	(*ReleaseVillageResponse)(nil),            // 65: doudi.visits.v1.ReleaseVillageResponse
-	(*ScheduleStationDayRequest)(nil),         // 66: doudi.visits.v1.ScheduleStationDayRequest
-	(*ScheduleStationDayResponse)(nil),        // 67: doudi.visits.v1.ScheduleStationDayResponse
-	(*GetSocialWorkerAssignmentsRequest)(nil), // 68: doudi.visits.v1.GetSocialWorkerAssignmentsRequest
-	(*timestamppb.Timestamp)(nil),             // 69: google.protobuf.Timestamp
+	(*GetCardEditionRequest)(nil),             // 39: doudi.visits.v1.GetCardEditionRequest
+	(*ListCardEditionsRequest)(nil),           // 40: doudi.visits.v1.ListCardEditionsRequest
+	(*ListCardEditionsResponse)(nil),          // 41: doudi.visits.v1.ListCardEditionsResponse
+	(*OutreachEvent)(nil),                     // 42: doudi.visits.v1.OutreachEvent
+	(*RecordOutreachEventRequest)(nil),        // 43: doudi.visits.v1.RecordOutreachEventRequest
+	(*RecordOutreachEventResponse)(nil),       // 44: doudi.visits.v1.RecordOutreachEventResponse
+	(*CorrectOutreachEventRequest)(nil),       // 45: doudi.visits.v1.CorrectOutreachEventRequest
+	(*CorrectOutreachEventResponse)(nil),      // 46: doudi.visits.v1.CorrectOutreachEventResponse
+	(*GetOutreachEventRequest)(nil),           // 47: doudi.visits.v1.GetOutreachEventRequest
+	(*ListOutreachEventsRequest)(nil),         // 48: doudi.visits.v1.ListOutreachEventsRequest
+	(*ListOutreachEventsResponse)(nil),        // 49: doudi.visits.v1.ListOutreachEventsResponse
+	(*HotlineCall)(nil),                       // 50: doudi.visits.v1.HotlineCall
+	(*HotlineFollowUp)(nil),                   // 51: doudi.visits.v1.HotlineFollowUp
+	(*ReceiveHotlineCallRequest)(nil),         // 52: doudi.visits.v1.ReceiveHotlineCallRequest
+	(*ReceiveHotlineCallResponse)(nil),        // 53: doudi.visits.v1.ReceiveHotlineCallResponse
+	(*TriageHotlineCallRequest)(nil),          // 54: doudi.visits.v1.TriageHotlineCallRequest
+	(*TriageHotlineCallResponse)(nil),         // 55: doudi.visits.v1.TriageHotlineCallResponse
+	(*FollowUpHotlineCallRequest)(nil),        // 56: doudi.visits.v1.FollowUpHotlineCallRequest
+	(*FollowUpHotlineCallResponse)(nil),       // 57: doudi.visits.v1.FollowUpHotlineCallResponse
+	(*GetHotlineCallRequest)(nil),             // 58: doudi.visits.v1.GetHotlineCallRequest
+	(*ListHotlineCallsRequest)(nil),           // 59: doudi.visits.v1.ListHotlineCallsRequest
+	(*ListHotlineCallsResponse)(nil),          // 60: doudi.visits.v1.ListHotlineCallsResponse
+	(*SocialWorkerAssignments)(nil),           // 61: doudi.visits.v1.SocialWorkerAssignments
+	(*AssignmentChange)(nil),                  // 62: doudi.visits.v1.AssignmentChange
+	(*StationDay)(nil),                        // 63: doudi.visits.v1.StationDay
+	(*AssignVillageRequest)(nil),              // 64: doudi.visits.v1.AssignVillageRequest
+	(*AssignVillageResponse)(nil),             // 65: doudi.visits.v1.AssignVillageResponse
+	(*ReleaseVillageRequest)(nil),             // 66: doudi.visits.v1.ReleaseVillageRequest
+	(*ReleaseVillageResponse)(nil),            // 67: doudi.visits.v1.ReleaseVillageResponse
+	(*ScheduleStationDayRequest)(nil),         // 68: doudi.visits.v1.ScheduleStationDayRequest
+	(*ScheduleStationDayResponse)(nil),        // 69: doudi.visits.v1.ScheduleStationDayResponse
+	(*GetSocialWorkerAssignmentsRequest)(nil), // 70: doudi.visits.v1.GetSocialWorkerAssignmentsRequest
+	(*timestamppb.Timestamp)(nil),             // 71: google.protobuf.Timestamp
 }
 var file_doudi_visits_v1_visits_proto_depIdxs = []int32{
 	1,  // 0: doudi.visits.v1.Visit.kind:type_name -> doudi.visits.v1.VisitKind
 	2,  // 1: doudi.visits.v1.Visit.state:type_name -> doudi.visits.v1.VisitState
 	11, // 2: doudi.visits.v1.Visit.completion:type_name -> doudi.visits.v1.VisitReport
 	11, // 3: doudi.visits.v1.Visit.addenda:type_name -> doudi.visits.v1.VisitReport
-	69, // 4: doudi.visits.v1.Visit.create_time:type_name -> google.protobuf.Timestamp
-	69, // 5: doudi.visits.v1.Visit.update_time:type_name -> google.protobuf.Timestamp
-	69, // 6: doudi.visits.v1.VisitReport.occur_time:type_name -> google.protobuf.Timestamp
+	71, // 4: doudi.visits.v1.Visit.create_time:type_name -> google.protobuf.Timestamp
+	71, // 5: doudi.visits.v1.Visit.update_time:type_name -> google.protobuf.Timestamp
+	71, // 6: doudi.visits.v1.VisitReport.occur_time:type_name -> google.protobuf.Timestamp
 	12, // 7: doudi.visits.v1.VisitReport.participants:type_name -> doudi.visits.v1.Participant
 	4,  // 8: doudi.visits.v1.VisitReport.services:type_name -> doudi.visits.v1.ServiceType
 	9,  // 9: doudi.visits.v1.VisitReport.cards:type_name -> doudi.visits.v1.CardHandout
-	69, // 10: doudi.visits.v1.VisitReport.create_time:type_name -> google.protobuf.Timestamp
+	71, // 10: doudi.visits.v1.VisitReport.create_time:type_name -> google.protobuf.Timestamp
 	3,  // 11: doudi.visits.v1.Participant.role:type_name -> doudi.visits.v1.ParticipantRole
 	10, // 12: doudi.visits.v1.ScheduleVisitRequest.visit:type_name -> doudi.visits.v1.Visit
 	10, // 13: doudi.visits.v1.ScheduleVisitResponse.visit:type_name -> doudi.visits.v1.Visit
@@ -5759,49 +5859,49 @@ var file_doudi_visits_v1_visits_proto_depIdxs = []int32{
 	1,  // 24: doudi.visits.v1.ListVisitsRequest.kind:type_name -> doudi.visits.v1.VisitKind
 	2,  // 25: doudi.visits.v1.ListVisitsRequest.state:type_name -> doudi.visits.v1.VisitState
 	10, // 26: doudi.visits.v1.ListVisitsResponse.visits:type_name -> doudi.visits.v1.Visit
-	69, // 27: doudi.visits.v1.MonthlyTheme.create_time:type_name -> google.protobuf.Timestamp
-	69, // 28: doudi.visits.v1.MonthlyTheme.update_time:type_name -> google.protobuf.Timestamp
+	71, // 27: doudi.visits.v1.MonthlyTheme.create_time:type_name -> google.protobuf.Timestamp
+	71, // 28: doudi.visits.v1.MonthlyTheme.update_time:type_name -> google.protobuf.Timestamp
 	28, // 29: doudi.visits.v1.ChooseMonthlyThemeRequest.monthly_theme:type_name -> doudi.visits.v1.MonthlyTheme
 	28, // 30: doudi.visits.v1.ChooseMonthlyThemeResponse.monthly_theme:type_name -> doudi.visits.v1.MonthlyTheme
 	28, // 31: doudi.visits.v1.ChangeMonthlyThemeResponse.monthly_theme:type_name -> doudi.visits.v1.MonthlyTheme
 	5,  // 32: doudi.visits.v1.CardEdition.topics:type_name -> doudi.visits.v1.CardTopic
-	69, // 33: doudi.visits.v1.CardEdition.create_time:type_name -> google.protobuf.Timestamp
-	69, // 34: doudi.visits.v1.CardEdition.update_time:type_name -> google.protobuf.Timestamp
+	71, // 33: doudi.visits.v1.CardEdition.create_time:type_name -> google.protobuf.Timestamp
+	71, // 34: doudi.visits.v1.CardEdition.update_time:type_name -> google.protobuf.Timestamp
 	34, // 35: doudi.visits.v1.PublishCardEditionRequest.card_edition:type_name -> doudi.visits.v1.CardEdition
 	34, // 36: doudi.visits.v1.PublishCardEditionResponse.card_edition:type_name -> doudi.visits.v1.CardEdition
 	34, // 37: doudi.visits.v1.RetireCardEditionResponse.card_edition:type_name -> doudi.visits.v1.CardEdition
 	34, // 38: doudi.visits.v1.ListCardEditionsResponse.card_editions:type_name -> doudi.visits.v1.CardEdition
 	9,  // 39: doudi.visits.v1.OutreachEvent.cards:type_name -> doudi.visits.v1.CardHandout
-	69, // 40: doudi.visits.v1.OutreachEvent.create_time:type_name -> google.protobuf.Timestamp
-	69, // 41: doudi.visits.v1.OutreachEvent.update_time:type_name -> google.protobuf.Timestamp
-	41, // 42: doudi.visits.v1.RecordOutreachEventRequest.outreach_event:type_name -> doudi.visits.v1.OutreachEvent
-	41, // 43: doudi.visits.v1.RecordOutreachEventResponse.outreach_event:type_name -> doudi.visits.v1.OutreachEvent
+	71, // 40: doudi.visits.v1.OutreachEvent.create_time:type_name -> google.protobuf.Timestamp
+	71, // 41: doudi.visits.v1.OutreachEvent.update_time:type_name -> google.protobuf.Timestamp
+	42, // 42: doudi.visits.v1.RecordOutreachEventRequest.outreach_event:type_name -> doudi.visits.v1.OutreachEvent
+	42, // 43: doudi.visits.v1.RecordOutreachEventResponse.outreach_event:type_name -> doudi.visits.v1.OutreachEvent
 	9,  // 44: doudi.visits.v1.CorrectOutreachEventRequest.cards:type_name -> doudi.visits.v1.CardHandout
-	41, // 45: doudi.visits.v1.CorrectOutreachEventResponse.outreach_event:type_name -> doudi.visits.v1.OutreachEvent
-	41, // 46: doudi.visits.v1.ListOutreachEventsResponse.outreach_events:type_name -> doudi.visits.v1.OutreachEvent
-	69, // 47: doudi.visits.v1.HotlineCall.receive_time:type_name -> google.protobuf.Timestamp
+	42, // 45: doudi.visits.v1.CorrectOutreachEventResponse.outreach_event:type_name -> doudi.visits.v1.OutreachEvent
+	42, // 46: doudi.visits.v1.ListOutreachEventsResponse.outreach_events:type_name -> doudi.visits.v1.OutreachEvent
+	71, // 47: doudi.visits.v1.HotlineCall.receive_time:type_name -> google.protobuf.Timestamp
 	6,  // 48: doudi.visits.v1.HotlineCall.urgency:type_name -> doudi.visits.v1.Urgency
-	69, // 49: doudi.visits.v1.HotlineCall.due_time:type_name -> google.protobuf.Timestamp
+	71, // 49: doudi.visits.v1.HotlineCall.due_time:type_name -> google.protobuf.Timestamp
 	7,  // 50: doudi.visits.v1.HotlineCall.state:type_name -> doudi.visits.v1.HotlineCallState
-	49, // 51: doudi.visits.v1.HotlineCall.follow_up:type_name -> doudi.visits.v1.HotlineFollowUp
-	69, // 52: doudi.visits.v1.HotlineCall.create_time:type_name -> google.protobuf.Timestamp
-	69, // 53: doudi.visits.v1.HotlineCall.update_time:type_name -> google.protobuf.Timestamp
+	51, // 51: doudi.visits.v1.HotlineCall.follow_up:type_name -> doudi.visits.v1.HotlineFollowUp
+	71, // 52: doudi.visits.v1.HotlineCall.create_time:type_name -> google.protobuf.Timestamp
+	71, // 53: doudi.visits.v1.HotlineCall.update_time:type_name -> google.protobuf.Timestamp
 	8,  // 54: doudi.visits.v1.HotlineFollowUp.method:type_name -> doudi.visits.v1.FollowUpMethod
-	69, // 55: doudi.visits.v1.HotlineFollowUp.follow_up_time:type_name -> google.protobuf.Timestamp
-	48, // 56: doudi.visits.v1.ReceiveHotlineCallRequest.hotline_call:type_name -> doudi.visits.v1.HotlineCall
-	48, // 57: doudi.visits.v1.ReceiveHotlineCallResponse.hotline_call:type_name -> doudi.visits.v1.HotlineCall
+	71, // 55: doudi.visits.v1.HotlineFollowUp.follow_up_time:type_name -> google.protobuf.Timestamp
+	50, // 56: doudi.visits.v1.ReceiveHotlineCallRequest.hotline_call:type_name -> doudi.visits.v1.HotlineCall
+	50, // 57: doudi.visits.v1.ReceiveHotlineCallResponse.hotline_call:type_name -> doudi.visits.v1.HotlineCall
 	6,  // 58: doudi.visits.v1.TriageHotlineCallRequest.urgency:type_name -> doudi.visits.v1.Urgency
-	48, // 59: doudi.visits.v1.TriageHotlineCallResponse.hotline_call:type_name -> doudi.visits.v1.HotlineCall
-	49, // 60: doudi.visits.v1.FollowUpHotlineCallRequest.follow_up:type_name -> doudi.visits.v1.HotlineFollowUp
-	48, // 61: doudi.visits.v1.FollowUpHotlineCallResponse.hotline_call:type_name -> doudi.visits.v1.HotlineCall
+	50, // 59: doudi.visits.v1.TriageHotlineCallResponse.hotline_call:type_name -> doudi.visits.v1.HotlineCall
+	51, // 60: doudi.visits.v1.FollowUpHotlineCallRequest.follow_up:type_name -> doudi.visits.v1.HotlineFollowUp
+	50, // 61: doudi.visits.v1.FollowUpHotlineCallResponse.hotline_call:type_name -> doudi.visits.v1.HotlineCall
 	0,  // 62: doudi.visits.v1.GetHotlineCallRequest.view:type_name -> doudi.visits.v1.View
 	7,  // 63: doudi.visits.v1.ListHotlineCallsRequest.state:type_name -> doudi.visits.v1.HotlineCallState
-	48, // 64: doudi.visits.v1.ListHotlineCallsResponse.hotline_calls:type_name -> doudi.visits.v1.HotlineCall
-	60, // 65: doudi.visits.v1.SocialWorkerAssignments.history:type_name -> doudi.visits.v1.AssignmentChange
-	61, // 66: doudi.visits.v1.SocialWorkerAssignments.station_days:type_name -> doudi.visits.v1.StationDay
-	59, // 67: doudi.visits.v1.AssignVillageResponse.assignments:type_name -> doudi.visits.v1.SocialWorkerAssignments
-	59, // 68: doudi.visits.v1.ReleaseVillageResponse.assignments:type_name -> doudi.visits.v1.SocialWorkerAssignments
-	59, // 69: doudi.visits.v1.ScheduleStationDayResponse.assignments:type_name -> doudi.visits.v1.SocialWorkerAssignments
+	50, // 64: doudi.visits.v1.ListHotlineCallsResponse.hotline_calls:type_name -> doudi.visits.v1.HotlineCall
+	62, // 65: doudi.visits.v1.SocialWorkerAssignments.history:type_name -> doudi.visits.v1.AssignmentChange
+	63, // 66: doudi.visits.v1.SocialWorkerAssignments.station_days:type_name -> doudi.visits.v1.StationDay
+	61, // 67: doudi.visits.v1.AssignVillageResponse.assignments:type_name -> doudi.visits.v1.SocialWorkerAssignments
+	61, // 68: doudi.visits.v1.ReleaseVillageResponse.assignments:type_name -> doudi.visits.v1.SocialWorkerAssignments
+	61, // 69: doudi.visits.v1.ScheduleStationDayResponse.assignments:type_name -> doudi.visits.v1.SocialWorkerAssignments
 	13, // 70: doudi.visits.v1.VisitsService.ScheduleVisit:input_type -> doudi.visits.v1.ScheduleVisitRequest
 	15, // 71: doudi.visits.v1.VisitsService.RecordVisit:input_type -> doudi.visits.v1.RecordVisitRequest
 	17, // 72: doudi.visits.v1.VisitsService.CompleteVisit:input_type -> doudi.visits.v1.CompleteVisitRequest
@@ -5815,47 +5915,51 @@ var file_doudi_visits_v1_visits_proto_depIdxs = []int32{
 	33, // 80: doudi.visits.v1.VisitsService.GetMonthlyTheme:input_type -> doudi.visits.v1.GetMonthlyThemeRequest
 	35, // 81: doudi.visits.v1.VisitsService.PublishCardEdition:input_type -> doudi.visits.v1.PublishCardEditionRequest
 	37, // 82: doudi.visits.v1.VisitsService.RetireCardEdition:input_type -> doudi.visits.v1.RetireCardEditionRequest
-	39, // 83: doudi.visits.v1.VisitsService.ListCardEditions:input_type -> doudi.visits.v1.ListCardEditionsRequest
-	42, // 84: doudi.visits.v1.VisitsService.RecordOutreachEvent:input_type -> doudi.visits.v1.RecordOutreachEventRequest
-	44, // 85: doudi.visits.v1.VisitsService.CorrectOutreachEvent:input_type -> doudi.visits.v1.CorrectOutreachEventRequest
-	46, // 86: doudi.visits.v1.VisitsService.ListOutreachEvents:input_type -> doudi.visits.v1.ListOutreachEventsRequest
-	50, // 87: doudi.visits.v1.VisitsService.ReceiveHotlineCall:input_type -> doudi.visits.v1.ReceiveHotlineCallRequest
-	52, // 88: doudi.visits.v1.VisitsService.TriageHotlineCall:input_type -> doudi.visits.v1.TriageHotlineCallRequest
-	54, // 89: doudi.visits.v1.VisitsService.FollowUpHotlineCall:input_type -> doudi.visits.v1.FollowUpHotlineCallRequest
-	56, // 90: doudi.visits.v1.VisitsService.GetHotlineCall:input_type -> doudi.visits.v1.GetHotlineCallRequest
-	57, // 91: doudi.visits.v1.VisitsService.ListHotlineCalls:input_type -> doudi.visits.v1.ListHotlineCallsRequest
-	62, // 92: doudi.visits.v1.VisitsService.AssignVillage:input_type -> doudi.visits.v1.AssignVillageRequest
-	64, // 93: doudi.visits.v1.VisitsService.ReleaseVillage:input_type -> doudi.visits.v1.ReleaseVillageRequest
-	66, // 94: doudi.visits.v1.VisitsService.ScheduleStationDay:input_type -> doudi.visits.v1.ScheduleStationDayRequest
-	68, // 95: doudi.visits.v1.VisitsService.GetSocialWorkerAssignments:input_type -> doudi.visits.v1.GetSocialWorkerAssignmentsRequest
-	14, // 96: doudi.visits.v1.VisitsService.ScheduleVisit:output_type -> doudi.visits.v1.ScheduleVisitResponse
-	16, // 97: doudi.visits.v1.VisitsService.RecordVisit:output_type -> doudi.visits.v1.RecordVisitResponse
-	18, // 98: doudi.visits.v1.VisitsService.CompleteVisit:output_type -> doudi.visits.v1.CompleteVisitResponse
-	20, // 99: doudi.visits.v1.VisitsService.AddVisitAddendum:output_type -> doudi.visits.v1.AddVisitAddendumResponse
-	22, // 100: doudi.visits.v1.VisitsService.CancelVisit:output_type -> doudi.visits.v1.CancelVisitResponse
-	24, // 101: doudi.visits.v1.VisitsService.MarkVisitMissed:output_type -> doudi.visits.v1.MarkVisitMissedResponse
-	10, // 102: doudi.visits.v1.VisitsService.GetVisit:output_type -> doudi.visits.v1.Visit
-	27, // 103: doudi.visits.v1.VisitsService.ListVisits:output_type -> doudi.visits.v1.ListVisitsResponse
-	30, // 104: doudi.visits.v1.VisitsService.ChooseMonthlyTheme:output_type -> doudi.visits.v1.ChooseMonthlyThemeResponse
-	32, // 105: doudi.visits.v1.VisitsService.ChangeMonthlyTheme:output_type -> doudi.visits.v1.ChangeMonthlyThemeResponse
-	28, // 106: doudi.visits.v1.VisitsService.GetMonthlyTheme:output_type -> doudi.visits.v1.MonthlyTheme
-	36, // 107: doudi.visits.v1.VisitsService.PublishCardEdition:output_type -> doudi.visits.v1.PublishCardEditionResponse
-	38, // 108: doudi.visits.v1.VisitsService.RetireCardEdition:output_type -> doudi.visits.v1.RetireCardEditionResponse
-	40, // 109: doudi.visits.v1.VisitsService.ListCardEditions:output_type -> doudi.visits.v1.ListCardEditionsResponse
-	43, // 110: doudi.visits.v1.VisitsService.RecordOutreachEvent:output_type -> doudi.visits.v1.RecordOutreachEventResponse
-	45, // 111: doudi.visits.v1.VisitsService.CorrectOutreachEvent:output_type -> doudi.visits.v1.CorrectOutreachEventResponse
-	47, // 112: doudi.visits.v1.VisitsService.ListOutreachEvents:output_type -> doudi.visits.v1.ListOutreachEventsResponse
-	51, // 113: doudi.visits.v1.VisitsService.ReceiveHotlineCall:output_type -> doudi.visits.v1.ReceiveHotlineCallResponse
-	53, // 114: doudi.visits.v1.VisitsService.TriageHotlineCall:output_type -> doudi.visits.v1.TriageHotlineCallResponse
-	55, // 115: doudi.visits.v1.VisitsService.FollowUpHotlineCall:output_type -> doudi.visits.v1.FollowUpHotlineCallResponse
-	48, // 116: doudi.visits.v1.VisitsService.GetHotlineCall:output_type -> doudi.visits.v1.HotlineCall
-	58, // 117: doudi.visits.v1.VisitsService.ListHotlineCalls:output_type -> doudi.visits.v1.ListHotlineCallsResponse
-	63, // 118: doudi.visits.v1.VisitsService.AssignVillage:output_type -> doudi.visits.v1.AssignVillageResponse
-	65, // 119: doudi.visits.v1.VisitsService.ReleaseVillage:output_type -> doudi.visits.v1.ReleaseVillageResponse
-	67, // 120: doudi.visits.v1.VisitsService.ScheduleStationDay:output_type -> doudi.visits.v1.ScheduleStationDayResponse
-	59, // 121: doudi.visits.v1.VisitsService.GetSocialWorkerAssignments:output_type -> doudi.visits.v1.SocialWorkerAssignments
-	96, // [96:122] is the sub-list for method output_type
-	70, // [70:96] is the sub-list for method input_type
+	39, // 83: doudi.visits.v1.VisitsService.GetCardEdition:input_type -> doudi.visits.v1.GetCardEditionRequest
+	40, // 84: doudi.visits.v1.VisitsService.ListCardEditions:input_type -> doudi.visits.v1.ListCardEditionsRequest
+	43, // 85: doudi.visits.v1.VisitsService.RecordOutreachEvent:input_type -> doudi.visits.v1.RecordOutreachEventRequest
+	45, // 86: doudi.visits.v1.VisitsService.CorrectOutreachEvent:input_type -> doudi.visits.v1.CorrectOutreachEventRequest
+	47, // 87: doudi.visits.v1.VisitsService.GetOutreachEvent:input_type -> doudi.visits.v1.GetOutreachEventRequest
+	48, // 88: doudi.visits.v1.VisitsService.ListOutreachEvents:input_type -> doudi.visits.v1.ListOutreachEventsRequest
+	52, // 89: doudi.visits.v1.VisitsService.ReceiveHotlineCall:input_type -> doudi.visits.v1.ReceiveHotlineCallRequest
+	54, // 90: doudi.visits.v1.VisitsService.TriageHotlineCall:input_type -> doudi.visits.v1.TriageHotlineCallRequest
+	56, // 91: doudi.visits.v1.VisitsService.FollowUpHotlineCall:input_type -> doudi.visits.v1.FollowUpHotlineCallRequest
+	58, // 92: doudi.visits.v1.VisitsService.GetHotlineCall:input_type -> doudi.visits.v1.GetHotlineCallRequest
+	59, // 93: doudi.visits.v1.VisitsService.ListHotlineCalls:input_type -> doudi.visits.v1.ListHotlineCallsRequest
+	64, // 94: doudi.visits.v1.VisitsService.AssignVillage:input_type -> doudi.visits.v1.AssignVillageRequest
+	66, // 95: doudi.visits.v1.VisitsService.ReleaseVillage:input_type -> doudi.visits.v1.ReleaseVillageRequest
+	68, // 96: doudi.visits.v1.VisitsService.ScheduleStationDay:input_type -> doudi.visits.v1.ScheduleStationDayRequest
+	70, // 97: doudi.visits.v1.VisitsService.GetSocialWorkerAssignments:input_type -> doudi.visits.v1.GetSocialWorkerAssignmentsRequest
+	14, // 98: doudi.visits.v1.VisitsService.ScheduleVisit:output_type -> doudi.visits.v1.ScheduleVisitResponse
+	16, // 99: doudi.visits.v1.VisitsService.RecordVisit:output_type -> doudi.visits.v1.RecordVisitResponse
+	18, // 100: doudi.visits.v1.VisitsService.CompleteVisit:output_type -> doudi.visits.v1.CompleteVisitResponse
+	20, // 101: doudi.visits.v1.VisitsService.AddVisitAddendum:output_type -> doudi.visits.v1.AddVisitAddendumResponse
+	22, // 102: doudi.visits.v1.VisitsService.CancelVisit:output_type -> doudi.visits.v1.CancelVisitResponse
+	24, // 103: doudi.visits.v1.VisitsService.MarkVisitMissed:output_type -> doudi.visits.v1.MarkVisitMissedResponse
+	10, // 104: doudi.visits.v1.VisitsService.GetVisit:output_type -> doudi.visits.v1.Visit
+	27, // 105: doudi.visits.v1.VisitsService.ListVisits:output_type -> doudi.visits.v1.ListVisitsResponse
+	30, // 106: doudi.visits.v1.VisitsService.ChooseMonthlyTheme:output_type -> doudi.visits.v1.ChooseMonthlyThemeResponse
+	32, // 107: doudi.visits.v1.VisitsService.ChangeMonthlyTheme:output_type -> doudi.visits.v1.ChangeMonthlyThemeResponse
+	28, // 108: doudi.visits.v1.VisitsService.GetMonthlyTheme:output_type -> doudi.visits.v1.MonthlyTheme
+	36, // 109: doudi.visits.v1.VisitsService.PublishCardEdition:output_type -> doudi.visits.v1.PublishCardEditionResponse
+	38, // 110: doudi.visits.v1.VisitsService.RetireCardEdition:output_type -> doudi.visits.v1.RetireCardEditionResponse
+	34, // 111: doudi.visits.v1.VisitsService.GetCardEdition:output_type -> doudi.visits.v1.CardEdition
+	41, // 112: doudi.visits.v1.VisitsService.ListCardEditions:output_type -> doudi.visits.v1.ListCardEditionsResponse
+	44, // 113: doudi.visits.v1.VisitsService.RecordOutreachEvent:output_type -> doudi.visits.v1.RecordOutreachEventResponse
+	46, // 114: doudi.visits.v1.VisitsService.CorrectOutreachEvent:output_type -> doudi.visits.v1.CorrectOutreachEventResponse
+	42, // 115: doudi.visits.v1.VisitsService.GetOutreachEvent:output_type -> doudi.visits.v1.OutreachEvent
+	49, // 116: doudi.visits.v1.VisitsService.ListOutreachEvents:output_type -> doudi.visits.v1.ListOutreachEventsResponse
+	53, // 117: doudi.visits.v1.VisitsService.ReceiveHotlineCall:output_type -> doudi.visits.v1.ReceiveHotlineCallResponse
+	55, // 118: doudi.visits.v1.VisitsService.TriageHotlineCall:output_type -> doudi.visits.v1.TriageHotlineCallResponse
+	57, // 119: doudi.visits.v1.VisitsService.FollowUpHotlineCall:output_type -> doudi.visits.v1.FollowUpHotlineCallResponse
+	50, // 120: doudi.visits.v1.VisitsService.GetHotlineCall:output_type -> doudi.visits.v1.HotlineCall
+	60, // 121: doudi.visits.v1.VisitsService.ListHotlineCalls:output_type -> doudi.visits.v1.ListHotlineCallsResponse
+	65, // 122: doudi.visits.v1.VisitsService.AssignVillage:output_type -> doudi.visits.v1.AssignVillageResponse
+	67, // 123: doudi.visits.v1.VisitsService.ReleaseVillage:output_type -> doudi.visits.v1.ReleaseVillageResponse
+	69, // 124: doudi.visits.v1.VisitsService.ScheduleStationDay:output_type -> doudi.visits.v1.ScheduleStationDayResponse
+	61, // 125: doudi.visits.v1.VisitsService.GetSocialWorkerAssignments:output_type -> doudi.visits.v1.SocialWorkerAssignments
+	98, // [98:126] is the sub-list for method output_type
+	70, // [70:98] is the sub-list for method input_type
 	70, // [70:70] is the sub-list for extension type_name
 	70, // [70:70] is the sub-list for extension extendee
 	0,  // [0:70] is the sub-list for field type_name
@@ -5872,7 +5976,7 @@ func file_doudi_visits_v1_visits_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_doudi_visits_v1_visits_proto_rawDesc), len(file_doudi_visits_v1_visits_proto_rawDesc)),
 			NumEnums:      9,
-			NumMessages:   60,
+			NumMessages:   62,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -32,9 +32,11 @@ const (
 	VisitsService_GetMonthlyTheme_FullMethodName            = "/doudi.visits.v1.VisitsService/GetMonthlyTheme"
 	VisitsService_PublishCardEdition_FullMethodName         = "/doudi.visits.v1.VisitsService/PublishCardEdition"
 	VisitsService_RetireCardEdition_FullMethodName          = "/doudi.visits.v1.VisitsService/RetireCardEdition"
+	VisitsService_GetCardEdition_FullMethodName             = "/doudi.visits.v1.VisitsService/GetCardEdition"
 	VisitsService_ListCardEditions_FullMethodName           = "/doudi.visits.v1.VisitsService/ListCardEditions"
 	VisitsService_RecordOutreachEvent_FullMethodName        = "/doudi.visits.v1.VisitsService/RecordOutreachEvent"
 	VisitsService_CorrectOutreachEvent_FullMethodName       = "/doudi.visits.v1.VisitsService/CorrectOutreachEvent"
+	VisitsService_GetOutreachEvent_FullMethodName           = "/doudi.visits.v1.VisitsService/GetOutreachEvent"
 	VisitsService_ListOutreachEvents_FullMethodName         = "/doudi.visits.v1.VisitsService/ListOutreachEvents"
 	VisitsService_ReceiveHotlineCall_FullMethodName         = "/doudi.visits.v1.VisitsService/ReceiveHotlineCall"
 	VisitsService_TriageHotlineCall_FullMethodName          = "/doudi.visits.v1.VisitsService/TriageHotlineCall"
@@ -110,7 +112,7 @@ type VisitsServiceClient interface {
 	MarkVisitMissed(ctx context.Context, in *MarkVisitMissedRequest, opts ...grpc.CallOption) (*MarkVisitMissedResponse, error)
 	// Gets a visit, with its reports.
 	GetVisit(ctx context.Context, in *GetVisitRequest, opts ...grpc.CallOption) (*Visit, error)
-	// Lists visits, filtered and paginated, notes masked.
+	// Lists visits, filtered and paginated, newest first, notes masked.
 	ListVisits(ctx context.Context, in *ListVisitsRequest, opts ...grpc.CallOption) (*ListVisitsResponse, error)
 	// Sets a month's home-visit theme. Fails with ALREADY_EXISTS when the
 	// month has one (use ChangeMonthlyTheme).
@@ -127,6 +129,8 @@ type VisitsServiceClient interface {
 	// Stops handing out an edition from a date. Fails with
 	// FAILED_PRECONDITION when it is retired already.
 	RetireCardEdition(ctx context.Context, in *RetireCardEditionRequest, opts ...grpc.CallOption) (*RetireCardEditionResponse, error)
+	// Gets a card edition.
+	GetCardEdition(ctx context.Context, in *GetCardEditionRequest, opts ...grpc.CallOption) (*CardEdition, error)
 	// Lists card editions, newest revision first.
 	ListCardEditions(ctx context.Context, in *ListCardEditionsRequest, opts ...grpc.CallOption) (*ListCardEditionsResponse, error)
 	// Records a publicity event held in a village. Cards must name editions in
@@ -135,6 +139,8 @@ type VisitsServiceClient interface {
 	// Replaces a publicity event's attendance and cards as a whole, for a
 	// reason; the first figures stay in the history.
 	CorrectOutreachEvent(ctx context.Context, in *CorrectOutreachEventRequest, opts ...grpc.CallOption) (*CorrectOutreachEventResponse, error)
+	// Gets a publicity event.
+	GetOutreachEvent(ctx context.Context, in *GetOutreachEventRequest, opts ...grpc.CallOption) (*OutreachEvent, error)
 	// Lists publicity events, filtered and paginated, newest first.
 	ListOutreachEvents(ctx context.Context, in *ListOutreachEventsRequest, opts ...grpc.CallOption) (*ListOutreachEventsResponse, error)
 	// Records a call on the hotline; its due time follows from its urgency
@@ -305,6 +311,16 @@ func (c *visitsServiceClient) RetireCardEdition(ctx context.Context, in *RetireC
 	return out, nil
 }
 
+func (c *visitsServiceClient) GetCardEdition(ctx context.Context, in *GetCardEditionRequest, opts ...grpc.CallOption) (*CardEdition, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CardEdition)
+	err := c.cc.Invoke(ctx, VisitsService_GetCardEdition_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *visitsServiceClient) ListCardEditions(ctx context.Context, in *ListCardEditionsRequest, opts ...grpc.CallOption) (*ListCardEditionsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListCardEditionsResponse)
@@ -329,6 +345,16 @@ func (c *visitsServiceClient) CorrectOutreachEvent(ctx context.Context, in *Corr
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CorrectOutreachEventResponse)
 	err := c.cc.Invoke(ctx, VisitsService_CorrectOutreachEvent_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *visitsServiceClient) GetOutreachEvent(ctx context.Context, in *GetOutreachEventRequest, opts ...grpc.CallOption) (*OutreachEvent, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(OutreachEvent)
+	err := c.cc.Invoke(ctx, VisitsService_GetOutreachEvent_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -498,7 +524,7 @@ type VisitsServiceServer interface {
 	MarkVisitMissed(context.Context, *MarkVisitMissedRequest) (*MarkVisitMissedResponse, error)
 	// Gets a visit, with its reports.
 	GetVisit(context.Context, *GetVisitRequest) (*Visit, error)
-	// Lists visits, filtered and paginated, notes masked.
+	// Lists visits, filtered and paginated, newest first, notes masked.
 	ListVisits(context.Context, *ListVisitsRequest) (*ListVisitsResponse, error)
 	// Sets a month's home-visit theme. Fails with ALREADY_EXISTS when the
 	// month has one (use ChangeMonthlyTheme).
@@ -515,6 +541,8 @@ type VisitsServiceServer interface {
 	// Stops handing out an edition from a date. Fails with
 	// FAILED_PRECONDITION when it is retired already.
 	RetireCardEdition(context.Context, *RetireCardEditionRequest) (*RetireCardEditionResponse, error)
+	// Gets a card edition.
+	GetCardEdition(context.Context, *GetCardEditionRequest) (*CardEdition, error)
 	// Lists card editions, newest revision first.
 	ListCardEditions(context.Context, *ListCardEditionsRequest) (*ListCardEditionsResponse, error)
 	// Records a publicity event held in a village. Cards must name editions in
@@ -523,6 +551,8 @@ type VisitsServiceServer interface {
 	// Replaces a publicity event's attendance and cards as a whole, for a
 	// reason; the first figures stay in the history.
 	CorrectOutreachEvent(context.Context, *CorrectOutreachEventRequest) (*CorrectOutreachEventResponse, error)
+	// Gets a publicity event.
+	GetOutreachEvent(context.Context, *GetOutreachEventRequest) (*OutreachEvent, error)
 	// Lists publicity events, filtered and paginated, newest first.
 	ListOutreachEvents(context.Context, *ListOutreachEventsRequest) (*ListOutreachEventsResponse, error)
 	// Records a call on the hotline; its due time follows from its urgency
@@ -602,6 +632,9 @@ func (UnimplementedVisitsServiceServer) PublishCardEdition(context.Context, *Pub
 func (UnimplementedVisitsServiceServer) RetireCardEdition(context.Context, *RetireCardEditionRequest) (*RetireCardEditionResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RetireCardEdition not implemented")
 }
+func (UnimplementedVisitsServiceServer) GetCardEdition(context.Context, *GetCardEditionRequest) (*CardEdition, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetCardEdition not implemented")
+}
 func (UnimplementedVisitsServiceServer) ListCardEditions(context.Context, *ListCardEditionsRequest) (*ListCardEditionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListCardEditions not implemented")
 }
@@ -610,6 +643,9 @@ func (UnimplementedVisitsServiceServer) RecordOutreachEvent(context.Context, *Re
 }
 func (UnimplementedVisitsServiceServer) CorrectOutreachEvent(context.Context, *CorrectOutreachEventRequest) (*CorrectOutreachEventResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CorrectOutreachEvent not implemented")
+}
+func (UnimplementedVisitsServiceServer) GetOutreachEvent(context.Context, *GetOutreachEventRequest) (*OutreachEvent, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetOutreachEvent not implemented")
 }
 func (UnimplementedVisitsServiceServer) ListOutreachEvents(context.Context, *ListOutreachEventsRequest) (*ListOutreachEventsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListOutreachEvents not implemented")
@@ -896,6 +932,24 @@ func _VisitsService_RetireCardEdition_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _VisitsService_GetCardEdition_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetCardEditionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(VisitsServiceServer).GetCardEdition(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: VisitsService_GetCardEdition_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(VisitsServiceServer).GetCardEdition(ctx, req.(*GetCardEditionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _VisitsService_ListCardEditions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListCardEditionsRequest)
 	if err := dec(in); err != nil {
@@ -946,6 +1000,24 @@ func _VisitsService_CorrectOutreachEvent_Handler(srv interface{}, ctx context.Co
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(VisitsServiceServer).CorrectOutreachEvent(ctx, req.(*CorrectOutreachEventRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _VisitsService_GetOutreachEvent_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetOutreachEventRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(VisitsServiceServer).GetOutreachEvent(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: VisitsService_GetOutreachEvent_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(VisitsServiceServer).GetOutreachEvent(ctx, req.(*GetOutreachEventRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1190,6 +1262,10 @@ var VisitsService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _VisitsService_RetireCardEdition_Handler,
 		},
 		{
+			MethodName: "GetCardEdition",
+			Handler:    _VisitsService_GetCardEdition_Handler,
+		},
+		{
 			MethodName: "ListCardEditions",
 			Handler:    _VisitsService_ListCardEditions_Handler,
 		},
@@ -1200,6 +1276,10 @@ var VisitsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CorrectOutreachEvent",
 			Handler:    _VisitsService_CorrectOutreachEvent_Handler,
+		},
+		{
+			MethodName: "GetOutreachEvent",
+			Handler:    _VisitsService_GetOutreachEvent_Handler,
 		},
 		{
 			MethodName: "ListOutreachEvents",
