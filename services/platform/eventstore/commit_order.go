@@ -91,24 +91,38 @@ func ReadFrom(ctx context.Context, q Querier, from Position, after Cursor, limit
 }
 
 // commitHorizon returns the oldest transaction id that may still write to
-// this database's events table: every transaction below it has finished.
+// this events table: every transaction below it that wrote events has
+// finished.
 //
-// pg_snapshot_xmin alone would do, but it is server-wide: any long writing
-// transaction in another database of the same server (a bulk load, another
-// service's migration, another test package) would hold the relay back. So the
-// horizon is the oldest of the snapshot's in-progress transactions that belong
-// to this database, as pg_stat_activity lists them, or the snapshot's xmax
-// when there are none. pg_stat_activity is read after the snapshot was taken,
-// so a transaction of this database missing from it had already finished;
-// the events are then read in a new statement, whose later snapshot sees it.
-// Transactions starting later get ids at or above xmax.
+// pg_snapshot_xmin alone would do, but it counts every transaction of the
+// server: a long writing transaction in another database (a bulk load,
+// another service's migration, another test package) or a projection's
+// batch in this one would hold the relay back, and a relay held behind a
+// projection's batch delays the very events that projection waits for. So
+// the horizon is the oldest of the snapshot's in-progress transactions that
+// hold a write lock on this events table (pg_locks, joined to
+// pg_stat_activity for their ids), or the snapshot's xmax when there are
+// none.
+//
+// Why that is enough: an append is one statement, and a statement locks
+// every table it names before it writes anything, so a transaction has an
+// id from writing events only while it holds that lock; the lock is kept
+// until it ends. The locks are read after the snapshot was taken, so an
+// in-progress transaction of the snapshot that is missing from them either
+// writes no events or had already finished; the events are then read in a
+// new statement, whose later snapshot sees what it wrote. Transactions that
+// get an id later get one at or above xmax. (Only this package writes
+// events, and only with single-statement appends: keep it so.)
 func commitHorizon(ctx context.Context, q Querier) (string, error) {
 	rows, err := q.Query(ctx, `
 		SELECT coalesce(
 		    (SELECT min(x) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
 		     WHERE (x::text::bigint % 4294967296) IN (
-		         SELECT a.backend_xid::text::bigint FROM pg_stat_activity a
-		         WHERE a.datname = current_database() AND a.backend_xid IS NOT NULL)),
+		         SELECT a.backend_xid::text::bigint
+		         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+		         WHERE l.locktype = 'relation' AND l.relation = 'events'::regclass
+		           AND l.mode = 'RowExclusiveLock' AND l.granted
+		           AND a.backend_xid IS NOT NULL)),
 		    pg_snapshot_xmax(pg_current_snapshot()))::text`)
 	if err != nil {
 		return "", fmt.Errorf("eventstore: commit horizon: %w", err)

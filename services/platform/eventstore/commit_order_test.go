@@ -92,3 +92,32 @@ func TestReadCommittedIgnoresOtherDatabasesTransactions(t *testing.T) {
 		t.Fatalf("read %d events while another database's transaction is open, want 1", len(got))
 	}
 }
+
+// A transaction of the same database that writes something other than
+// events (a projection's batch, a key store's insert) must not hold the
+// relay back: it can never add an event before the cursor.
+func TestReadCommittedIgnoresTransactionsThatWriteNoEvents(t *testing.T) {
+	store, pool := openStore(t)
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, `CREATE TABLE read_model (id int PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	batch, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer batch.Rollback(ctx)
+	if _, err := batch.Exec(ctx, `INSERT INTO read_model VALUES (1)`); err != nil { // takes a transaction id
+		t.Fatal(err)
+	}
+	if _, err := store.Append(ctx, "visit-1", eventstore.NoStream, note("x", eventstore.Metadata{})); err != nil {
+		t.Fatal(err)
+	}
+	got, err := eventstore.ReadCommitted(ctx, pool, eventstore.Cursor{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 {
+		t.Fatalf("read %d events while a transaction that writes no events is open, want 1", len(got))
+	}
+}
