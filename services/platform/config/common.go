@@ -22,4 +22,8 @@ type Common struct {
 	LogFormat       string        `env:"LOG_FORMAT" default:"json" oneof:"json,text"`
 	OTLPEndpoint    string        `env:"OTEL_EXPORTER_OTLP_ENDPOINT"` // empty: no trace export
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" default:"15s"`
+	// Pprof serves Go's profiles under /debug/pprof/ on the HTTP (ops) port,
+	// for finding where a service spends its time. Off by default: the ops
+	// port may be reachable by more than operators.
+	Pprof bool `env:"DEBUG_PPROF" default:"false"`
 }

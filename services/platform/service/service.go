@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -149,6 +150,11 @@ func New(cfg config.Common, opts ...Option) *Service {
 	}
 	s.mux.HandleFunc("GET /healthz", s.serveLiveness)
 	s.mux.HandleFunc("GET /readyz", s.serveReadiness)
+	if cfg.Pprof {
+		s.mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		s.mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		s.mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	if o.telemetry != nil {
 		s.mux.Handle("GET /metrics", o.telemetry.MetricsHandler())
 		s.AddCloser("telemetry", o.telemetry.Shutdown)

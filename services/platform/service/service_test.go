@@ -514,3 +514,19 @@ func jsonEqual(t *testing.T, got, want string) bool {
 	}
 	return reflect.DeepEqual(g, w)
 }
+
+func TestProfilesOnlyWhenAsked(t *testing.T) {
+	t.Parallel()
+	off := service.New(testConfig(), service.WithLogger(quietLogger()))
+	start(t, off)
+	if code, _ := get(t, "http://"+off.HTTPAddr()+"/debug/pprof/"); code != http.StatusNotFound {
+		t.Fatalf("profiles served without DEBUG_PPROF: %d", code)
+	}
+	cfg := testConfig()
+	cfg.Pprof = true
+	on := service.New(cfg, service.WithLogger(quietLogger()))
+	start(t, on)
+	if code, body := get(t, "http://"+on.HTTPAddr()+"/debug/pprof/"); code != http.StatusOK || !strings.Contains(body, "goroutine") {
+		t.Fatalf("/debug/pprof/ with DEBUG_PPROF = %d", code)
+	}
+}
