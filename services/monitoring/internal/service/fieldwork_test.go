@@ -291,7 +291,9 @@ func TestContactsTakePersonsOffTheOverdueList(t *testing.T) {
 // A query waits for a visits token as for a beneficiaries one; a token of a
 // service the views do not read is an invalid argument.
 func TestVisitsConsistencyToken(t *testing.T) {
-	e := newEnv(t, map[string]string{"MONITORING_WAIT_TIMEOUT": "300ms"})
+	// Long enough for a loaded machine's first write to reach a projection
+	// that is still starting; the token ahead of the view waits it out.
+	e := newEnv(t, map[string]string{"MONITORING_WAIT_TIMEOUT": "2s"})
 	for i := range 10 {
 		e.outreach(t, fmt.Sprintf("V%02d", i), "2025-06-10", 10, map[int]int{25: 1})
 		resp, err := e.client.GetCardFigures(ctx, &monitoringv1.GetCardFiguresRequest{Tenant: tenant,

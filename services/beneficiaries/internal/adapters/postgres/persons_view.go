@@ -51,31 +51,13 @@ func PersonsProjection() projection.Projection {
 				CREATE INDEX persons_by_category ON persons USING gin (categories);`)
 			return err
 		},
-		Apply: func(ctx context.Context, tx pgx.Tx, ev wire.Event) error {
-			sql, args, err := personRowChange(ev)
-			if err != nil || sql == "" {
-				return err
-			}
-			_, err = tx.Exec(ctx, sql, args...)
-			return err
-		},
-		ApplyBatch: func(ctx context.Context, tx pgx.Tx, evs []wire.Event) error {
-			var b pgx.Batch
-			for _, ev := range evs {
-				sql, args, err := personRowChange(ev)
-				if err != nil {
-					return err
-				}
-				if sql != "" {
-					b.Queue(sql, args...)
-				}
-			}
-			if b.Len() == 0 {
-				return nil
-			}
-			return tx.SendBatch(ctx, &b).Close()
-		},
-	}
+	}.Queueing(func(b *pgx.Batch, ev wire.Event) error {
+		sql, args, err := personRowChange(ev)
+		if err == nil && sql != "" {
+			b.Queue(sql, args...)
+		}
+		return err
+	})
 }
 
 // personRowChange is the statement that applies ev to the persons table, or

@@ -68,24 +68,7 @@ func FieldworkProjection() projection.Projection {
 			_, err := tx.Exec(ctx, fieldworkSQL)
 			return err
 		},
-		Apply: func(ctx context.Context, tx pgx.Tx, ev wire.Event) error {
-			return applyFieldwork(ctx, tx, []wire.Event{ev})
-		},
-		ApplyBatch: applyFieldwork,
-	}
-}
-
-func applyFieldwork(ctx context.Context, tx pgx.Tx, evs []wire.Event) error {
-	b := &pgx.Batch{}
-	for _, ev := range evs {
-		if err := queueFieldwork(b, ev); err != nil {
-			return fmt.Errorf("%s %s v%d: %w", ev.Type, ev.StreamID, ev.StreamVersion, err)
-		}
-	}
-	if b.Len() == 0 {
-		return nil
-	}
-	return tx.SendBatch(ctx, b).Close()
+	}.Queueing(queueFieldwork)
 }
 
 // instant is a payload instant, or the event's business time when absent.

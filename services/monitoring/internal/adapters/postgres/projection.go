@@ -61,26 +61,7 @@ func Projection() projection.Projection {
 			_, err := tx.Exec(ctx, schemaSQL)
 			return err
 		},
-		Apply: func(ctx context.Context, tx pgx.Tx, ev wire.Event) error {
-			return applyEvents(ctx, tx, []wire.Event{ev})
-		},
-		// One pipelined round trip for a whole batch: replays and rebuilds
-		// are bound by round trips, not by the statements.
-		ApplyBatch: applyEvents,
-	}
-}
-
-func applyEvents(ctx context.Context, tx pgx.Tx, evs []wire.Event) error {
-	b := &pgx.Batch{}
-	for _, ev := range evs {
-		if err := queue(b, ev); err != nil {
-			return fmt.Errorf("%s %s v%d: %w", ev.Type, ev.StreamID, ev.StreamVersion, err)
-		}
-	}
-	if b.Len() == 0 {
-		return nil
-	}
-	return tx.SendBatch(ctx, b).Close()
+	}.Queueing(queue)
 }
 
 var decoder = protojson.UnmarshalOptions{DiscardUnknown: true}

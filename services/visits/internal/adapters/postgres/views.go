@@ -65,11 +65,7 @@ func RegisterProjection() projection.Projection {
 					status       text NOT NULL);`)
 			return err
 		},
-		Apply: func(ctx context.Context, tx pgx.Tx, ev wire.Event) error {
-			return applyIndex(ctx, tx, []wire.Event{ev})
-		},
-		ApplyBatch: applyIndex,
-	}
+	}.Queueing(queueIndex)
 }
 
 // IndexProjection is the read model of the service's own events: one row
@@ -116,24 +112,7 @@ func IndexProjection() projection.Projection {
 				CREATE INDEX calls_by_tenant ON calls (tenant, created);`)
 			return err
 		},
-		Apply: func(ctx context.Context, tx pgx.Tx, ev wire.Event) error {
-			return applyIndex(ctx, tx, []wire.Event{ev})
-		},
-		ApplyBatch: applyIndex,
-	}
-}
-
-func applyIndex(ctx context.Context, tx pgx.Tx, evs []wire.Event) error {
-	var b pgx.Batch
-	for _, ev := range evs {
-		if err := queueIndex(&b, ev); err != nil {
-			return fmt.Errorf("%s %s v%d: %w", ev.Type, ev.StreamID, ev.StreamVersion, err)
-		}
-	}
-	if b.Len() == 0 {
-		return nil
-	}
-	return tx.SendBatch(ctx, &b).Close()
+	}.Queueing(queueIndex)
 }
 
 // beneficiariesEvent holds the fields of the beneficiaries events the view
