@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 
+	"github.com/google/uuid"
+
 	"github.com/doudi-platform/doudi/services/platform/aggregate"
 	"github.com/doudi-platform/doudi/services/visits/internal/adapters/postgres"
 	"github.com/doudi-platform/doudi/services/visits/internal/domain/visit"
@@ -52,7 +54,7 @@ func (a *App) checkDetails(ctx context.Context, d visit.VisitDetails) error {
 	if err := a.checkHousehold(ctx, &errs, d.Tenant, "household_id", d.HouseholdID); err != nil {
 		return err
 	}
-	if d.HotlineCallID.String() != "00000000-0000-0000-0000-000000000000" {
+	if d.HotlineCallID != uuid.Nil {
 		l, err := a.Repos.Calls.Load(ctx, postgres.CallStream(d.HotlineCallID))
 		if err != nil {
 			return err
