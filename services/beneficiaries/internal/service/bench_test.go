@@ -3,7 +3,6 @@ package service_test
 import (
 	"context"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/person"
 	"github.com/doudi-platform/doudi/services/platform/eventstore"
+	"github.com/doudi-platform/doudi/services/platform/servicetest"
 )
 
 // BenchmarkRegisterPerson measures person registrations over gRPC at 16
@@ -42,56 +42,23 @@ func BenchmarkRegisterPerson(b *testing.B) {
 		return err
 	}
 	// Warm both paths (connections, plans, JIT of the gRPC stack).
-	run(b, clients, 300*time.Millisecond, register)
-	run(b, clients, 300*time.Millisecond, bare)
+	servicetest.ClosedLoop(b, clients, 300*time.Millisecond, register)
+	servicetest.ClosedLoop(b, clients, 300*time.Millisecond, bare)
 	b.ResetTimer()
 	var regRate, bareRate float64
-	var latencies []time.Duration
+	var regs servicetest.Load
 	for round := 0; round < 2; round++ {
-		r, l := run(b, clients, phase, register)
-		regRate += r / 2
-		latencies = append(latencies, l...)
-		r, _ = run(b, clients, phase, bare)
-		bareRate += r / 2
+		r := servicetest.ClosedLoop(b, clients, phase, register)
+		regRate += r.Rate / 2
+		regs.Latencies = append(regs.Latencies, r.Latencies...)
+		bareRate += servicetest.ClosedLoop(b, clients, phase, bare).Rate / 2
 	}
 	b.StopTimer()
-	slices.Sort(latencies)
-	pct := func(p float64) float64 {
-		return float64(latencies[int(p*float64(len(latencies)-1))]) / float64(time.Millisecond)
-	}
+	slices.Sort(regs.Latencies)
 	b.ReportMetric(regRate, "persons/s")
-	b.ReportMetric(pct(0.50), "p50_ms")
-	b.ReportMetric(pct(0.99), "p99_ms")
+	b.ReportMetric(regs.Percentile(0.50), "p50_ms")
+	b.ReportMetric(regs.Percentile(0.99), "p99_ms")
 	b.ReportMetric(bareRate, "bare_appends/s")
 	b.ReportMetric(regRate/bareRate, "ratio")
 	b.ReportMetric(0, "ns/op")
-}
-
-// run calls op from workers goroutines for d and returns calls per second
-// and each call's latency.
-func run(b *testing.B, workers int, d time.Duration, op func(ctx context.Context, worker int) error) (float64, []time.Duration) {
-	ctx := context.Background()
-	deadline := time.Now().Add(d)
-	var mu sync.Mutex
-	var all []time.Duration
-	var wg sync.WaitGroup
-	start := time.Now()
-	for w := 0; w < workers; w++ {
-		wg.Go(func() {
-			var mine []time.Duration
-			for time.Now().Before(deadline) {
-				t0 := time.Now()
-				if err := op(ctx, w); err != nil {
-					b.Error(err)
-					return
-				}
-				mine = append(mine, time.Since(t0))
-			}
-			mu.Lock()
-			all = append(all, mine...)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	return float64(len(all)) / time.Since(start).Seconds(), all
 }

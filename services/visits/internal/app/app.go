@@ -240,11 +240,11 @@ func (a *App) sealer(ctx context.Context, tenant string, owner uuid.UUID) *seale
 
 func (s *sealer) Seal(field, plaintext string) (domainkit.Sealed, error) {
 	if s.c == nil {
-		c, err := s.keys.Open(s.ctx, s.tenant, s.owner)
-		if errors.Is(err, datakeys.ErrKeyErased) {
-			if c, err = s.keys.NewCipher(s.tenant, s.owner); err == nil {
-				c, err = s.keys.StoreKey(s.ctx, c)
-			}
+		// StoreKey keeps a key the owner already has and returns it: one
+		// statement whether or not this is the owner's first sealed field.
+		c, err := s.keys.NewCipher(s.tenant, s.owner)
+		if err == nil {
+			c, err = s.keys.StoreKey(s.ctx, c)
 		}
 		if err != nil {
 			return "", err

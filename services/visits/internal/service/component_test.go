@@ -19,7 +19,7 @@ import (
 
 func tspb(t time.Time) *timestamppb.Timestamp { return timestamppb.New(t) }
 
-func publishEdition(t *testing.T, e *env, revision int32, effective string) {
+func publishEdition(t testing.TB, e *env, revision int32, effective string) {
 	t.Helper()
 	_, err := e.client.PublishCardEdition(staff(), &pb.PublishCardEditionRequest{Parent: "tenants/" + tenant,
 		CardEdition: &pb.CardEdition{Revision: revision, Title: "第25版", EffectiveDate: effective,

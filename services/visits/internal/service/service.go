@@ -128,7 +128,7 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	a := app.New(app.Deps{
 		Repos:           postgres.NewRepositories(h.Store),
-		Index:           postgres.Index{Pool: h.Pool, Runner: runner, Register: register},
+		Index:           postgres.NewIndex(h.Pool, runner, register),
 		Keys:            keys,
 		Audit:           audit.Log{Pool: h.Pool},
 		Reference:       ref,

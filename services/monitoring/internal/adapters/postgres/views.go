@@ -6,62 +6,28 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/doudi-platform/doudi/services/monitoring/internal/policy"
+	"github.com/doudi-platform/doudi/services/platform/projection"
 )
 
 // Views answers the monitoring queries from the live generations of the
 // caseload and fieldwork projections.
 type Views struct {
 	pool      *pgxpool.Pool
-	caseload  *liveSchema
-	fieldwork *liveSchema
+	caseload  *projection.LiveSchema
+	fieldwork *projection.LiveSchema
 	policy    policy.TierPolicy
 }
-
-// liveSchema caches the name of a projection's live generation schema.
-type liveSchema struct {
-	lookup func(context.Context) (string, error)
-
-	mu       sync.Mutex
-	cached   string
-	cachedAt time.Time
-}
-
-// schemaTTL is how long the live schema's name is reused. A rebuild's
-// switch drops the old schema, so a query that finds its tables gone looks
-// the name up again at once (GenerationGone): the TTL only spares a round trip per
-// query, it never serves a dropped generation.
-const schemaTTL = time.Second
 
 // NewViews reads through pool; caseload and fieldwork name the live
 // generations' schemas (projection.Runner.ActiveSchema).
 func NewViews(pool *pgxpool.Pool, caseload, fieldwork func(context.Context) (string, error), p policy.TierPolicy) *Views {
-	return &Views{pool: pool, caseload: &liveSchema{lookup: caseload}, fieldwork: &liveSchema{lookup: fieldwork}, policy: p}
-}
-
-func (l *liveSchema) get(ctx context.Context, fresh bool) (string, error) {
-	l.mu.Lock()
-	if !fresh && l.cached != "" && time.Since(l.cachedAt) < schemaTTL {
-		s := l.cached
-		l.mu.Unlock()
-		return s, nil
-	}
-	l.mu.Unlock()
-	s, err := l.lookup(ctx)
-	if err != nil {
-		return "", err
-	}
-	l.mu.Lock()
-	l.cached, l.cachedAt = s, time.Now()
-	l.mu.Unlock()
-	return s, nil
+	return &Views{pool: pool, caseload: projection.NewLiveSchema(caseload), fieldwork: projection.NewLiveSchema(fieldwork), policy: p}
 }
 
 // ErrNotFound is returned for a person the view does not know.
@@ -75,23 +41,19 @@ func FreshSchema(ctx context.Context) context.Context {
 	return context.WithValue(ctx, freshKey{}, true)
 }
 
-// GenerationGone reports whether err says the tables read were dropped: a
-// rebuild switched generations since the schema was looked up. Running the
-// query again under FreshSchema reads the new generation.
-func GenerationGone(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && (pgErr.Code == "42P01" || pgErr.Code == "3F000") // undefined table / schema
-}
+// GenerationGone reports whether err says the tables read were dropped
+// (projection.GenerationGone): run the query again under FreshSchema.
+func GenerationGone(err error) bool { return projection.GenerationGone(err) }
 
 // sql qualifies the "{s}." (caseload) and "{f}." (fieldwork) table prefixes
 // of q with the live schemas.
 func (v *Views) sql(ctx context.Context, q string) (string, error) {
 	fresh := ctx.Value(freshKey{}) != nil
-	for prefix, l := range map[string]*liveSchema{"{s}.": v.caseload, "{f}.": v.fieldwork} {
+	for prefix, l := range map[string]*projection.LiveSchema{"{s}.": v.caseload, "{f}.": v.fieldwork} {
 		if !strings.Contains(q, prefix) {
 			continue
 		}
-		s, err := l.get(ctx, fresh)
+		s, err := l.Get(ctx, fresh)
 		if err != nil {
 			return "", err
 		}

@@ -221,11 +221,19 @@ func queueIndex(b *pgx.Batch, ev wire.Event) error {
 	return nil
 }
 
-// Index queries the active generations of the two views.
+// Index queries the live generations of the two views.
 type Index struct {
 	Pool *pgxpool.Pool
 	// Runner applies the service's own events; Register the beneficiaries'.
 	Runner, Register *projection.Runner
+
+	own, register *projection.LiveSchema
+}
+
+// NewIndex reads the two projections' live generations through pool.
+func NewIndex(pool *pgxpool.Pool, runner, register *projection.Runner) Index {
+	return Index{Pool: pool, Runner: runner, Register: register,
+		own: projection.NewLiveSchema(runner.ActiveSchema), register: projection.NewLiveSchema(register.ActiveSchema)}
 }
 
 // Person is a person as the local view of the beneficiaries register has them.
@@ -239,8 +247,8 @@ func (x Index) Persons(ctx context.Context, tenant string, ids []string) (map[st
 	if len(ids) == 0 {
 		return out, nil
 	}
-	err := x.query(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT person_id, tenant, household_id, village, status FROM persons
+	err := x.query(ctx, func(ctx context.Context, tx tables) error {
+		rows, err := tx.Query(ctx, `SELECT person_id, tenant, household_id, village, status FROM {r}.persons
 			WHERE person_id = ANY($1) AND tenant = $2`, ids, tenant)
 		if err != nil {
 			return err
@@ -261,8 +269,8 @@ func (x Index) Persons(ctx context.Context, tenant string, ids []string) (map[st
 // it in tenant.
 func (x Index) Household(ctx context.Context, tenant, id string) (string, bool, error) {
 	var village string
-	err := x.query(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		return tx.QueryRow(ctx, `SELECT village FROM households WHERE household_id = $1 AND tenant = $2`, id, tenant).Scan(&village)
+	err := x.query(ctx, func(ctx context.Context, tx tables) error {
+		return tx.QueryRow(ctx, `SELECT village FROM {r}.households WHERE household_id = $1 AND tenant = $2`, id, tenant).Scan(&village)
 	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", false, nil
@@ -276,8 +284,8 @@ func (x Index) Forgotten(ctx context.Context, ids []string) ([]string, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	err := x.query(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT person_id FROM persons WHERE person_id = ANY($1) AND status = 'forgotten'`, ids)
+	err := x.query(ctx, func(ctx context.Context, tx tables) error {
+		rows, err := tx.Query(ctx, `SELECT person_id FROM {r}.persons WHERE person_id = ANY($1) AND status = 'forgotten'`, ids)
 		if err != nil {
 			return err
 		}
@@ -291,10 +299,10 @@ func (x Index) Forgotten(ctx context.Context, ids []string) ([]string, error) {
 // their data keys are to be erased.
 func (x Index) ForgottenOwners(ctx context.Context) ([]uuid.UUID, error) {
 	var out []uuid.UUID
-	err := x.query(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	err := x.query(ctx, func(ctx context.Context, tx tables) error {
 		rows, err := tx.Query(ctx, `
-			SELECT v.visit_id FROM visits v JOIN persons p ON p.person_id = ANY(v.person_ids) WHERE p.status = 'forgotten'
-			UNION SELECT c.call_id FROM calls c JOIN persons p ON p.person_id = c.caller_person WHERE p.status = 'forgotten'`)
+			SELECT v.visit_id FROM {i}.visits v JOIN {r}.persons p ON p.person_id = ANY(v.person_ids) WHERE p.status = 'forgotten'
+			UNION SELECT c.call_id FROM {i}.calls c JOIN {r}.persons p ON p.person_id = c.caller_person WHERE p.status = 'forgotten'`)
 		if err != nil {
 			return err
 		}
@@ -308,8 +316,8 @@ func (x Index) ForgottenOwners(ctx context.Context) ([]uuid.UUID, error) {
 // newest first.
 func (x Index) EditionRevisions(ctx context.Context, tenant string) ([]int, error) {
 	var out []int
-	err := x.query(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT revision FROM editions WHERE tenant = $1 ORDER BY revision DESC`, tenant)
+	err := x.query(ctx, func(ctx context.Context, tx tables) error {
+		rows, err := tx.Query(ctx, `SELECT revision FROM {i}.editions WHERE tenant = $1 ORDER BY revision DESC`, tenant)
 		if err != nil {
 			return err
 		}
@@ -346,7 +354,7 @@ type Page struct {
 
 // ListVisits returns a page of visit ids, newest first.
 func (x Index) ListVisits(ctx context.Context, f VisitFilter, size int, token string) (Page, error) {
-	return x.page(ctx, f, size, token, `SELECT visit_id, created FROM visits WHERE tenant = $1
+	return x.page(ctx, f, size, token, `SELECT visit_id, created FROM {i}.visits WHERE tenant = $1
 		AND ($2 = '' OR village = $2) AND ($3 = '' OR person_ids @> ARRAY[$3]) AND ($4 = '' OR social_worker = $4)
 		AND ($5 = '' OR kind = $5) AND ($6 = '' OR state = $6) AND ($7 = '' OR month = $7) AND created < $8
 		ORDER BY created DESC LIMIT $9`, f.Tenant, f.Village, f.Person, f.SocialWorker, f.Kind, f.State, f.Month)
@@ -354,14 +362,14 @@ func (x Index) ListVisits(ctx context.Context, f VisitFilter, size int, token st
 
 // ListOutreach returns a page of outreach event ids, newest first.
 func (x Index) ListOutreach(ctx context.Context, f OutreachFilter, size int, token string) (Page, error) {
-	return x.page(ctx, f, size, token, `SELECT event_id, created FROM outreach WHERE tenant = $1
+	return x.page(ctx, f, size, token, `SELECT event_id, created FROM {i}.outreach WHERE tenant = $1
 		AND ($2 = '' OR village = $2) AND ($3 = '' OR held_on >= $3::date) AND ($4 = '' OR held_on <= $4::date)
 		AND created < $5 ORDER BY created DESC LIMIT $6`, f.Tenant, f.Village, f.From, f.To)
 }
 
 // ListCalls returns a page of hotline call ids, newest first.
 func (x Index) ListCalls(ctx context.Context, f CallFilter, size int, token string) (Page, error) {
-	return x.page(ctx, f, size, token, `SELECT call_id, created FROM calls WHERE tenant = $1
+	return x.page(ctx, f, size, token, `SELECT call_id, created FROM {i}.calls WHERE tenant = $1
 		AND ($2 = '' OR state = $2) AND ($3 = '' OR owner = $3) AND ($4 = '' OR caller_person = $4)
 		AND created < $5 ORDER BY created DESC LIMIT $6`, f.Tenant, f.State, f.Owner, f.CallerPerson)
 }
@@ -390,7 +398,7 @@ func (x Index) page(ctx context.Context, filters any, size int, token string, sq
 		Created int64
 	}
 	var rows []row
-	err := x.query(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	err := x.query(ctx, func(ctx context.Context, tx tables) error {
 		r, err := tx.Query(ctx, sql, append(args, after, size+1)...)
 		if err != nil {
 			return err
@@ -412,29 +420,42 @@ func (x Index) page(ctx context.Context, filters any, size int, token string, sq
 	return p, nil
 }
 
-// query runs fn in a read-only transaction on the active generations' schemas.
-func (x Index) query(ctx context.Context, fn func(context.Context, pgx.Tx) error) error {
-	own, err := x.Runner.ActiveSchema(ctx)
+// tables runs the index's queries with "{i}." (the service's own index) and
+// "{r}." (the register) qualified by the live generations' schemas.
+type tables struct {
+	pool    *pgxpool.Pool
+	qualify *strings.Replacer
+}
+
+func (t tables) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return t.pool.Query(ctx, t.qualify.Replace(sql), args...)
+}
+
+func (t tables) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return t.pool.QueryRow(ctx, t.qualify.Replace(sql), args...)
+}
+
+// query runs fn over the live generations' tables; when a rebuild dropped
+// the generation it read, once more over the new one.
+func (x Index) query(ctx context.Context, fn func(context.Context, tables) error) error {
+	err := x.queryOnce(ctx, fn, false)
+	if projection.GenerationGone(err) {
+		err = x.queryOnce(ctx, fn, true)
+	}
+	return err
+}
+
+func (x Index) queryOnce(ctx context.Context, fn func(context.Context, tables) error, fresh bool) error {
+	own, err := x.own.Get(ctx, fresh)
 	if err != nil {
 		return err
 	}
-	register, err := x.Register.ActiveSchema(ctx)
+	register, err := x.register.Get(ctx, fresh)
 	if err != nil {
 		return err
 	}
-	tx, err := x.Pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	// Table names differ between the two views: one search path finds both.
-	if _, err := tx.Exec(ctx, `SET LOCAL search_path TO `+pgx.Identifier{own}.Sanitize()+`, `+pgx.Identifier{register}.Sanitize()); err != nil {
-		return err
-	}
-	if err := fn(ctx, tx); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
+	return fn(ctx, tables{pool: x.Pool, qualify: strings.NewReplacer(
+		"{i}.", pgx.Identifier{own}.Sanitize()+".", "{r}.", pgx.Identifier{register}.Sanitize()+".")})
 }
 
 // WaitFor waits until the view has applied the write of a consistency token
