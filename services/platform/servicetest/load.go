@@ -51,3 +51,30 @@ func ClosedLoop(b testing.TB, workers int, d time.Duration, op func(ctx context.
 	slices.Sort(all)
 	return Load{Rate: float64(len(all)) / time.Since(start).Seconds(), Latencies: all}
 }
+
+// Versus measures op against baseline at the same concurrency, in
+// alternating phases of d (two of each, after a short warm-up of both), so
+// that a machine busy with something else slows both alike. It reports op's
+// rate, p50 and p99 under unit (e.g. "visits/s"), the baseline's rate under
+// baselineUnit, and their ratio.
+func Versus(b *testing.B, workers int, d time.Duration, op, baseline func(context.Context, int) error, unit, baselineUnit string) {
+	ClosedLoop(b, workers, 300*time.Millisecond, op)
+	ClosedLoop(b, workers, 300*time.Millisecond, baseline)
+	b.ResetTimer()
+	var rate, baseRate float64
+	var ops Load
+	for round := 0; round < 2; round++ {
+		r := ClosedLoop(b, workers, d, op)
+		rate += r.Rate / 2
+		ops.Latencies = append(ops.Latencies, r.Latencies...)
+		baseRate += ClosedLoop(b, workers, d, baseline).Rate / 2
+	}
+	b.StopTimer()
+	slices.Sort(ops.Latencies)
+	b.ReportMetric(rate, unit)
+	b.ReportMetric(ops.Percentile(0.50), "p50_ms")
+	b.ReportMetric(ops.Percentile(0.99), "p99_ms")
+	b.ReportMetric(baseRate, baselineUnit)
+	b.ReportMetric(rate/baseRate, "ratio")
+	b.ReportMetric(0, "ns/op")
+}

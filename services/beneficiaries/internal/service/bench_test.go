@@ -2,7 +2,6 @@ package service_test
 
 import (
 	"context"
-	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -41,24 +40,5 @@ func BenchmarkRegisterPerson(b *testing.B) {
 			eventstore.Envelope{Type: person.TypeHealthNotesChanged, Data: data, Metadata: eventstore.Metadata{Tenant: tenant}})
 		return err
 	}
-	// Warm both paths (connections, plans, JIT of the gRPC stack).
-	servicetest.ClosedLoop(b, clients, 300*time.Millisecond, register)
-	servicetest.ClosedLoop(b, clients, 300*time.Millisecond, bare)
-	b.ResetTimer()
-	var regRate, bareRate float64
-	var regs servicetest.Load
-	for round := 0; round < 2; round++ {
-		r := servicetest.ClosedLoop(b, clients, phase, register)
-		regRate += r.Rate / 2
-		regs.Latencies = append(regs.Latencies, r.Latencies...)
-		bareRate += servicetest.ClosedLoop(b, clients, phase, bare).Rate / 2
-	}
-	b.StopTimer()
-	slices.Sort(regs.Latencies)
-	b.ReportMetric(regRate, "persons/s")
-	b.ReportMetric(regs.Percentile(0.50), "p50_ms")
-	b.ReportMetric(regs.Percentile(0.99), "p99_ms")
-	b.ReportMetric(bareRate, "bare_appends/s")
-	b.ReportMetric(regRate/bareRate, "ratio")
-	b.ReportMetric(0, "ns/op")
+	servicetest.Versus(b, clients, phase, register, bare, "persons/s", "bare_appends/s")
 }

@@ -3,7 +3,6 @@ package service_test
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -50,23 +49,5 @@ func BenchmarkRecordVisit(b *testing.B) {
 	}
 	// The register view must know every person before the first visit.
 	waitUntil(b, func() bool { return record(context.Background(), 0) == nil })
-	servicetest.ClosedLoop(b, clients, 300*time.Millisecond, record)
-	servicetest.ClosedLoop(b, clients, 300*time.Millisecond, bare)
-	b.ResetTimer()
-	var visitRate, bareRate float64
-	var visits servicetest.Load
-	for round := 0; round < 2; round++ {
-		r := servicetest.ClosedLoop(b, clients, phase, record)
-		visitRate += r.Rate / 2
-		visits.Latencies = append(visits.Latencies, r.Latencies...)
-		bareRate += servicetest.ClosedLoop(b, clients, phase, bare).Rate / 2
-	}
-	b.StopTimer()
-	slices.Sort(visits.Latencies)
-	b.ReportMetric(visitRate, "visits/s")
-	b.ReportMetric(visits.Percentile(0.50), "p50_ms")
-	b.ReportMetric(visits.Percentile(0.99), "p99_ms")
-	b.ReportMetric(bareRate, "bare_appends/s")
-	b.ReportMetric(visitRate/bareRate, "ratio")
-	b.ReportMetric(0, "ns/op")
+	servicetest.Versus(b, clients, phase, record, bare, "visits/s", "bare_appends/s")
 }
