@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/doudi-platform/doudi/services/platform/eventually"
 	"github.com/google/uuid"
 )
 
@@ -423,4 +425,54 @@ func TestBadVisitsRequestsAreRefusedAndWriteNothing(t *testing.T) {
 	if strings.Contains(string(list.body), `"name"`) {
 		t.Errorf("visits of %s after refused requests: %s", person, list.body)
 	}
+}
+
+// Forgetting a person in the register shreds the notes of their visits too:
+// the visits service sees the forgetting on the beneficiaries stream and
+// erases the visit's data key, so even a permitted reveal finds nothing.
+func TestForgettingAPersonShredsTheirVisitNotes(t *testing.T) {
+	begin(t)
+	worker := staffID("sw-fgt")
+	registered := time.Now().In(china).AddDate(0, 0, -3).Format(time.DateOnly)
+	person, _ := registerTier1(t, "V12", registered, worker)
+	body := visitBody("V12", worker, time.Now().Add(-time.Hour), person)
+	body["report"].(map[string]any)["notes"] = "独居，需要送餐"
+	r := call(t, "POST", base+"/visits:record", body)
+	expect(t, r, http.StatusCreated)
+	reveal := r.Header.Get("Location") + "?view=VIEW_FULL&purpose=" + url.QueryEscape("核对送餐安排")
+	notes := func() (string, error) {
+		got := call(t, "GET", reveal, nil)
+		if got.StatusCode != http.StatusOK {
+			return "", fmt.Errorf("GET %s: %d %s", reveal, got.StatusCode, got.body)
+		}
+		completion, _ := got.json(t)["completion"].(map[string]any)
+		s, _ := completion["notes"].(string)
+		return s, nil
+	}
+	if n, err := notes(); err != nil || n != "独居，需要送餐" || visitKeys(t, r.Header.Get("Location")) != 1 {
+		t.Fatalf("revealed notes before forgetting = %q, %v (or the visit has no data key)", n, err)
+	}
+
+	expect(t, call(t, "POST", "/v1/"+person+":forget", map[string]any{}), http.StatusOK)
+	eventually.Require(t, 15*time.Second, func() error {
+		n, err := notes()
+		if err == nil && n != "" {
+			err = fmt.Errorf("notes still readable: %q", n)
+		}
+		return err
+	})
+	if n := visitKeys(t, r.Header.Get("Location")); n != 0 {
+		t.Fatalf("the visit's data key is still stored (%d rows)", n)
+	}
+}
+
+// visitKeys counts the data keys stored for the visit at location.
+func visitKeys(t *testing.T, location string) int {
+	t.Helper()
+	var n int
+	if err := pf.db(t, "visits").QueryRow(context.Background(), `SELECT count(*) FROM data_keys WHERE owner_id = $1`,
+		lastSegment(location)).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
