@@ -27,28 +27,17 @@ type Household struct {
 	address      domain.Sealed
 	registeredOn domainkit.Date
 
-	version     int64
-	uncommitted []Event
+	domainkit.Versioned[Event]
 }
 
 // Replay rebuilds a household from its stored history.
 func Replay(history []Event) (*Household, error) {
-	h := &Household{}
-	for _, e := range history {
-		if err := h.Apply(e); err != nil {
-			return nil, err
-		}
-	}
-	return h, nil
+	return domainkit.Replay(&Household{}, history)
 }
 
 // Apply applies one stored event and advances the version.
 func (h *Household) Apply(e Event) error {
-	if err := h.when(e); err != nil {
-		return err
-	}
-	h.version++
-	return nil
+	return h.Applied(h.when, e)
 }
 
 func (h *Household) when(e Event) error {
@@ -72,10 +61,7 @@ func (h *Household) when(e Event) error {
 // record applies a new event and keeps it for the caller to store. Our own
 // events always apply; a failure is a bug.
 func (h *Household) record(e Event) {
-	if err := h.when(e); err != nil {
-		panic(err)
-	}
-	h.uncommitted = append(h.uncommitted, e)
+	h.Versioned.Record(h.when, e)
 }
 
 func (h *Household) registered() bool { return h.id != uuid.Nil }
@@ -162,10 +148,3 @@ func (h *Household) Address() domain.Sealed { return h.address }
 
 // RegisteredOn is the date the household entered the register.
 func (h *Household) RegisteredOn() domainkit.Date { return h.registeredOn }
-
-// Version is the number of stored events the household was rebuilt from:
-// store its uncommitted events expecting this version.
-func (h *Household) Version() int64 { return h.version }
-
-// Uncommitted returns the events recorded since the household was rebuilt.
-func (h *Household) Uncommitted() []Event { return h.uncommitted }

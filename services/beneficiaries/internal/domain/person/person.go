@@ -102,37 +102,23 @@ type Person struct {
 	categories  []CategoryChange
 	monthsFiled map[domainkit.Month]bool
 
-	version     int64
-	uncommitted []Event
+	domainkit.Versioned[Event]
 }
 
 // Replay rebuilds a person from their stored history.
 func Replay(history []Event) (*Person, error) {
-	p := &Person{}
-	for _, e := range history {
-		if err := p.Apply(e); err != nil {
-			return nil, err
-		}
-	}
-	return p, nil
+	return domainkit.Replay(&Person{}, history)
 }
 
 // Apply applies one stored event and advances the version.
 func (p *Person) Apply(e Event) error {
-	if err := p.when(e); err != nil {
-		return err
-	}
-	p.version++
-	return nil
+	return p.Applied(p.when, e)
 }
 
 // record applies a new event and keeps it for the caller to store. Commands
 // check everything first, so our own events always apply; a failure is a bug.
 func (p *Person) record(e Event) {
-	if err := p.when(e); err != nil {
-		panic(err)
-	}
-	p.uncommitted = append(p.uncommitted, e)
+	p.Versioned.Record(p.when, e)
 }
 
 func (p *Person) when(e Event) error {
@@ -298,13 +284,6 @@ func (p *Person) categoriesOn(d *domainkit.Date) []string {
 func (p *Person) History() (statuses []StatusChange, tiers []Assessment, categories []CategoryChange) {
 	return slices.Clone(p.statuses), slices.Clone(p.tiers), slices.Clone(p.categories)
 }
-
-// Version is the number of stored events the person was rebuilt from: store
-// the uncommitted events expecting this version.
-func (p *Person) Version() int64 { return p.version }
-
-// Uncommitted returns the events recorded since the person was rebuilt.
-func (p *Person) Uncommitted() []Event { return p.uncommitted }
 
 // lastCategoryChange is the latest change of code, if any.
 func (p *Person) lastCategoryChange(code string) (CategoryChange, bool) {

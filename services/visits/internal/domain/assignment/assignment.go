@@ -52,37 +52,23 @@ type Assignment struct {
 	changes      []Change // in effective-date order
 	stationDays  map[villageMonth]domainkit.Date
 
-	version     int64
-	uncommitted []Event
+	domainkit.Versioned[Event]
 }
 
 // Replay rebuilds a social worker's assignments from their stored history.
 func Replay(history []Event) (*Assignment, error) {
-	a := &Assignment{}
-	for _, e := range history {
-		if err := a.Apply(e); err != nil {
-			return nil, err
-		}
-	}
-	return a, nil
+	return domainkit.Replay(&Assignment{}, history)
 }
 
 // Apply applies one stored event and advances the version.
 func (a *Assignment) Apply(e Event) error {
-	if err := a.when(e); err != nil {
-		return err
-	}
-	a.version++
-	return nil
+	return a.Applied(a.when, e)
 }
 
 // record applies a new event and keeps it for the caller to store. Commands
 // check everything first, so our own events always apply; a failure is a bug.
 func (a *Assignment) record(e Event) {
-	if err := a.when(e); err != nil {
-		panic(err)
-	}
-	a.uncommitted = append(a.uncommitted, e)
+	a.Versioned.Record(a.when, e)
 }
 
 func (a *Assignment) when(e Event) error {
@@ -288,9 +274,3 @@ func (a *Assignment) StationDays() []StationDayOn {
 	})
 	return out
 }
-
-// store the uncommitted events expecting this version.
-func (a *Assignment) Version() int64 { return a.version }
-
-// Uncommitted returns the events recorded since the assignments were rebuilt.
-func (a *Assignment) Uncommitted() []Event { return a.uncommitted }

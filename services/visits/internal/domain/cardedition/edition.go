@@ -50,37 +50,23 @@ type Edition struct {
 	effectiveOn domainkit.Date
 	retiredOn   domainkit.Date
 
-	version     int64
-	uncommitted []Event
+	domainkit.Versioned[Event]
 }
 
 // Replay rebuilds an edition from its stored history.
 func Replay(history []Event) (*Edition, error) {
-	e := &Edition{}
-	for _, ev := range history {
-		if err := e.Apply(ev); err != nil {
-			return nil, err
-		}
-	}
-	return e, nil
+	return domainkit.Replay(&Edition{}, history)
 }
 
 // Apply applies one stored event and advances the version.
 func (e *Edition) Apply(ev Event) error {
-	if err := e.when(ev); err != nil {
-		return err
-	}
-	e.version++
-	return nil
+	return e.Applied(e.when, ev)
 }
 
 // record applies a new event and keeps it for the caller to store. Commands
 // check everything first, so our own events always apply; a failure is a bug.
 func (e *Edition) record(ev Event) {
-	if err := e.when(ev); err != nil {
-		panic(err)
-	}
-	e.uncommitted = append(e.uncommitted, ev)
+	e.Versioned.Record(e.when, ev)
 }
 
 func (e *Edition) when(ev Event) error {
@@ -218,10 +204,3 @@ func (e *Edition) RetiredOn() (domainkit.Date, bool) { return e.retiredOn, !e.re
 func (e *Edition) InEffectOn(d domainkit.Date) bool {
 	return e.published() && !d.Before(e.effectiveOn) && (e.retiredOn.IsZero() || d.Before(e.retiredOn))
 }
-
-// Version is the number of stored events the edition was rebuilt from: store
-// the uncommitted events expecting this version.
-func (e *Edition) Version() int64 { return e.version }
-
-// Uncommitted returns the events recorded since the edition was rebuilt.
-func (e *Edition) Uncommitted() []Event { return e.uncommitted }

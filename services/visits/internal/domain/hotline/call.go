@@ -105,37 +105,23 @@ type Call struct {
 	dueAt      time.Time
 	followUp   *FollowUp
 
-	version     int64
-	uncommitted []Event
+	domainkit.Versioned[Event]
 }
 
 // Replay rebuilds a call from its stored history.
 func Replay(history []Event) (*Call, error) {
-	c := &Call{}
-	for _, e := range history {
-		if err := c.Apply(e); err != nil {
-			return nil, err
-		}
-	}
-	return c, nil
+	return domainkit.Replay(&Call{}, history)
 }
 
 // Apply applies one stored event and advances the version.
 func (c *Call) Apply(e Event) error {
-	if err := c.when(e); err != nil {
-		return err
-	}
-	c.version++
-	return nil
+	return c.Applied(c.when, e)
 }
 
 // record applies a new event and keeps it for the caller to store. Commands
 // check everything first, so our own events always apply; a failure is a bug.
 func (c *Call) record(e Event) {
-	if err := c.when(e); err != nil {
-		panic(err)
-	}
-	c.uncommitted = append(c.uncommitted, e)
+	c.Versioned.Record(c.when, e)
 }
 
 func (c *Call) when(e Event) error {
@@ -400,10 +386,3 @@ func (c *Call) Open() bool { return c.id != uuid.Nil && c.followUp == nil }
 
 // Overdue reports whether the call is open after its due time at now.
 func (c *Call) Overdue(now time.Time) bool { return c.Open() && now.After(c.dueAt) }
-
-// Version is the number of stored events the call was rebuilt from: store
-// the uncommitted events expecting this version.
-func (c *Call) Version() int64 { return c.version }
-
-// Uncommitted returns the events recorded since the call was rebuilt.
-func (c *Call) Uncommitted() []Event { return c.uncommitted }

@@ -38,37 +38,23 @@ type Outreach struct {
 	cards      []cardedition.Handout
 	corrected  int
 
-	version     int64
-	uncommitted []Event
+	domainkit.Versioned[Event]
 }
 
 // Replay rebuilds a publicity event from its stored history.
 func Replay(history []Event) (*Outreach, error) {
-	e := &Outreach{}
-	for _, f := range history {
-		if err := e.Apply(f); err != nil {
-			return nil, err
-		}
-	}
-	return e, nil
+	return domainkit.Replay(&Outreach{}, history)
 }
 
 // Apply applies one stored event and advances the version.
 func (e *Outreach) Apply(f Event) error {
-	if err := e.when(f); err != nil {
-		return err
-	}
-	e.version++
-	return nil
+	return e.Applied(e.when, f)
 }
 
 // record applies a new event and keeps it for the caller to store. Commands
 // check everything first, so our own events always apply; a failure is a bug.
 func (e *Outreach) record(f Event) {
-	if err := e.when(f); err != nil {
-		panic(err)
-	}
-	e.uncommitted = append(e.uncommitted, f)
+	e.Versioned.Record(e.when, f)
 }
 
 func (e *Outreach) when(f Event) error {
@@ -204,10 +190,3 @@ func (e *Outreach) Cards() []cardedition.Handout { return slices.Clone(e.cards) 
 
 // Corrections is how often the figures were corrected.
 func (e *Outreach) Corrections() int { return e.corrected }
-
-// Version is the number of stored events the event was rebuilt from: store the
-// uncommitted events expecting this version.
-func (e *Outreach) Version() int64 { return e.version }
-
-// Uncommitted returns the events recorded since the event was rebuilt.
-func (e *Outreach) Uncommitted() []Event { return e.uncommitted }

@@ -27,37 +27,23 @@ type Theme struct {
 	description string
 	changes     int
 
-	version     int64
-	uncommitted []Event
+	domainkit.Versioned[Event]
 }
 
 // Replay rebuilds a month's theme from its stored history.
 func Replay(history []Event) (*Theme, error) {
-	t := &Theme{}
-	for _, e := range history {
-		if err := t.Apply(e); err != nil {
-			return nil, err
-		}
-	}
-	return t, nil
+	return domainkit.Replay(&Theme{}, history)
 }
 
 // Apply applies one stored event and advances the version.
 func (t *Theme) Apply(e Event) error {
-	if err := t.when(e); err != nil {
-		return err
-	}
-	t.version++
-	return nil
+	return t.Applied(t.when, e)
 }
 
 // record applies a new event and keeps it for the caller to store. Commands
 // check everything first, so our own events always apply; a failure is a bug.
 func (t *Theme) record(e Event) {
-	if err := t.when(e); err != nil {
-		panic(err)
-	}
-	t.uncommitted = append(t.uncommitted, e)
+	t.Versioned.Record(t.when, e)
 }
 
 func (t *Theme) when(e Event) error {
@@ -179,10 +165,3 @@ func (t *Theme) Description() string { return t.description }
 
 // Changes is how often the theme was changed after it was chosen.
 func (t *Theme) Changes() int { return t.changes }
-
-// Version is the number of stored events the theme was rebuilt from: store
-// the uncommitted events expecting this version.
-func (t *Theme) Version() int64 { return t.version }
-
-// Uncommitted returns the events recorded since the theme was rebuilt.
-func (t *Theme) Uncommitted() []Event { return t.uncommitted }

@@ -174,37 +174,23 @@ type Visit struct {
 	completion *Report
 	addenda    []Report
 
-	version     int64
-	uncommitted []Event
+	domainkit.Versioned[Event]
 }
 
 // Replay rebuilds a visit from its stored history.
 func Replay(history []Event) (*Visit, error) {
-	v := &Visit{}
-	for _, e := range history {
-		if err := v.Apply(e); err != nil {
-			return nil, err
-		}
-	}
-	return v, nil
+	return domainkit.Replay(&Visit{}, history)
 }
 
 // Apply applies one stored event and advances the version.
 func (v *Visit) Apply(e Event) error {
-	if err := v.when(e); err != nil {
-		return err
-	}
-	v.version++
-	return nil
+	return v.Applied(v.when, e)
 }
 
 // record applies a new event and keeps it for the caller to store. Commands
 // check everything first, so our own events always apply; a failure is a bug.
 func (v *Visit) record(e Event) {
-	if err := v.when(e); err != nil {
-		panic(err)
-	}
-	v.uncommitted = append(v.uncommitted, e)
+	v.Versioned.Record(v.when, e)
 }
 
 func (v *Visit) when(e Event) error {
@@ -291,13 +277,6 @@ func (v *Visit) Month() (domainkit.Month, bool) {
 	}
 	return v.completion.Month, true
 }
-
-// Version is the number of stored events the visit was rebuilt from: store
-// the uncommitted events expecting this version.
-func (v *Visit) Version() int64 { return v.version }
-
-// Uncommitted returns the events recorded since the visit was rebuilt.
-func (v *Visit) Uncommitted() []Event { return v.uncommitted }
 
 // hasReport reports whether a report with id is on record.
 func (v *Visit) hasReport(id string) bool {
