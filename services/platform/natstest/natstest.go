@@ -5,14 +5,17 @@
 package natstest
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
 	"testing"
 	"time"
 
+	"github.com/doudi-platform/doudi/services/platform/wire"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Server is an embedded NATS server with JetStream on 127.0.0.1.
@@ -110,4 +113,21 @@ func MachineURL(t testing.TB) string {
 	}
 	nc.Close()
 	return url
+}
+
+// Messages is the number of messages in service's stream: what a subscriber
+// has seen published.
+func Messages(t testing.TB, js jetstream.JetStream, service string) uint64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := js.Stream(ctx, wire.StreamName(service))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.State.Msgs
 }

@@ -152,17 +152,7 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 // streamMsgs counts the messages in the service's stream.
 func streamMsgs(t testing.TB, js jetstream.JetStream, svc string) uint64 {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	s, err := js.Stream(ctx, wire.StreamName(svc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return info.State.Msgs
+	return natstest.Messages(t, js, svc)
 }
 
 // readStream decodes every message of the service's stream in stream order,

@@ -23,7 +23,6 @@ import (
 	"github.com/doudi-platform/doudi/services/platform/projection"
 	"github.com/doudi-platform/doudi/services/platform/servicetest"
 	"github.com/doudi-platform/doudi/services/platform/streamtest"
-	"github.com/doudi-platform/doudi/services/platform/wire"
 	"github.com/doudi-platform/doudi/services/visits/internal/service"
 )
 
@@ -140,15 +139,7 @@ func (e *env) personEvent(person, typ string) string {
 // subscriber has seen written.
 func (e *env) visitsMessages() uint64 {
 	e.t.Helper()
-	s, err := e.js.Stream(context.Background(), wire.StreamName("visits"))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	info, err := s.Info(context.Background())
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return info.State.Msgs
+	return natstest.Messages(e.t, e.js, "visits")
 }
 
 // storedEvents is the number of events in the visits event store.
