@@ -132,18 +132,10 @@ func expectError(t testing.TB, r response, status int, reason string) []string {
 // lastSegment is a resource name's id: "tenants/shitan/persons/<id>" → <id>.
 func lastSegment(name string) string { return path.Base(name) }
 
-// idNumber returns a valid resident ID number (GB 11643) of a man born in
-// 1940 plus i days, and the birth date; distinct for distinct i < 36,500.
-func idNumber(i int) (id, birth string) {
-	d := time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i)
-	first17 := fmt.Sprintf("440183%s%02d1", d.Format("20060102"), i%100)
-	return residentid.Complete(first17), d.Format("2006-01-02")
-}
-
 // personBody is a CreatePerson body for person i in household, registered
 // on 2025-01-01 so that tier dates and months of 2025 are valid.
 func personBody(i int, household string) map[string]any {
-	id, birth := idNumber(i)
+	id, birth := residentid.Sample(i)
 	return map[string]any{
 		"fullName": fmt.Sprintf("陈%d", i), "gender": "GENDER_MALE", "birthDate": birth, "idNumber": id,
 		"phone": fmt.Sprintf("138%08d", i), "healthNotes": "高血压", "household": household,

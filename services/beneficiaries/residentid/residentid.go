@@ -4,6 +4,11 @@
 // same code the beneficiaries service validates them with.
 package residentid
 
+import (
+	"fmt"
+	"time"
+)
+
 // weights of the first 17 digits; checkChars maps the weighted sum mod 11.
 var (
 	weights    = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
@@ -22,3 +27,11 @@ func CheckChar(first17 string) byte {
 
 // Complete appends the check character to the first 17 digits.
 func Complete(first17 string) string { return first17 + string(CheckChar(first17)) }
+
+// Sample is a valid ID number for test person i, and the birth date it
+// encodes ("YYYY-MM-DD"): a man registered in Zengcheng (440183), born on
+// 1 January 1940 plus i days. Distinct i below 36,500 give distinct numbers.
+func Sample(i int) (id, birth string) {
+	d := time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i)
+	return Complete(fmt.Sprintf("440183%s%02d1", d.Format("20060102"), i%100)), d.Format(time.DateOnly)
+}

@@ -12,6 +12,7 @@ import (
 	pb "github.com/doudi-platform/doudi/contracts/gen/go/doudi/beneficiaries/v1"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/app"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain"
+	"github.com/doudi-platform/doudi/services/beneficiaries/residentid"
 )
 
 // Bad requests fail with InvalidArgument naming the field (or Aborted for a
@@ -46,7 +47,7 @@ func TestBadRequestsWriteNothing(t *testing.T) {
 			return err
 		}
 	}
-	validID, _ := idNumber(2)
+	validID, _ := residentid.Sample(2)
 	wrongCheck := validID[:17] + map[bool]string{true: "0", false: "1"}[validID[17] != '0']
 	tooLong := strings.Repeat("名", 10*1024/3)
 

@@ -17,6 +17,7 @@ import (
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/adapters/postgres"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/person"
+	"github.com/doudi-platform/doudi/services/beneficiaries/residentid"
 	"github.com/doudi-platform/doudi/services/platform/domainkit"
 )
 
@@ -69,7 +70,7 @@ func TestRegisterOfAStation(t *testing.T) {
 	e.waitForStream(ctx, uint64(want))
 
 	// A permitted caller, with a purpose, reads in clear; the read is audited.
-	wantID, _ := idNumber(7)
+	wantID, _ := residentid.Sample(7)
 	p, err := e.client.GetPerson(staff(ctx), &pb.GetPersonRequest{Name: persons[7], View: pb.View_VIEW_FULL, Purpose: "家访前核对身份"})
 	if err != nil {
 		t.Fatal(err)

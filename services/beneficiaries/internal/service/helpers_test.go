@@ -17,8 +17,8 @@ import (
 	"google.golang.org/grpc/status"
 
 	pb "github.com/doudi-platform/doudi/contracts/gen/go/doudi/beneficiaries/v1"
-	"github.com/doudi-platform/doudi/services/beneficiaries/internal/domain/identity"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/service"
+	"github.com/doudi-platform/doudi/services/beneficiaries/residentid"
 	"github.com/doudi-platform/doudi/services/platform/natstest"
 	"github.com/doudi-platform/doudi/services/platform/pgtest"
 	"github.com/doudi-platform/doudi/services/platform/servicetest"
@@ -72,14 +72,6 @@ func clerk(ctx context.Context) context.Context {
 	return metadata.AppendToOutgoingContext(ctx, "x-doudi-actor", "clerk-3", "x-doudi-roles", "staff")
 }
 
-// idNumber is a valid ID number for person i: born 1940-01-01 plus i days
-// in Zengcheng (440183), male.
-func idNumber(i int) (id, birth string) {
-	d := time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i)
-	first17 := fmt.Sprintf("440183%s%02d1", d.Format("20060102"), i%100)
-	return first17 + string(identity.IDCheckChar(first17)), d.Format("2006-01-02")
-}
-
 func village(h int) string { return fmt.Sprintf("V%02d", h%26+1) }
 
 var categoryCodes = []string{"DIBAO", "LOW_INCOME", "TEKUN", "ELDERLY_ALONE", "DISABILITY", "ADVANCED_AGE"}
@@ -95,7 +87,7 @@ func (e *env) createHousehold(ctx context.Context, h int) *pb.Household {
 }
 
 func personRequest(i int, household string) *pb.CreatePersonRequest {
-	id, birth := idNumber(i)
+	id, birth := residentid.Sample(i)
 	return &pb.CreatePersonRequest{Parent: "tenants/" + tenant, Person: &pb.Person{
 		FullName: fmt.Sprintf("陈%d", i), Gender: pb.Gender_GENDER_MALE, BirthDate: birth, IdNumber: id,
 		Phone: fmt.Sprintf("138%08d", i), HealthNotes: "高血压", Household: household,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/doudi-platform/doudi/services/beneficiaries/residentid"
 	"github.com/doudi-platform/doudi/services/platform/eventually"
 	"github.com/doudi-platform/doudi/services/platform/natstest"
 )
@@ -173,7 +174,7 @@ func TestGateway(t *testing.T) {
 		}
 		// Nothing was written: the (valid) ID number of the refused bodies
 		// is not registered.
-		id, _ := idNumber(next)
+		id, _ := residentid.Sample(next)
 		expectError(t, g.call(t, "POST", base+"/persons:findByIdNumber", managerKey, map[string]any{"idNumber": id}),
 			http.StatusNotFound, "PERSON_NOT_FOUND")
 	})

@@ -315,17 +315,9 @@ func expectError(t testing.TB, r response, status int, reason string) []string {
 	return fields
 }
 
-// idNumber returns a valid resident ID number (GB 11643) of a man born in
-// 1940 plus i days, and the birth date.
-func idNumber(i int) (id, birth string) {
-	d := time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i)
-	first17 := fmt.Sprintf("440183%s%02d1", d.Format("20060102"), i%100)
-	return residentid.Complete(first17), d.Format("2006-01-02")
-}
-
 // personBody is a CreatePerson body for person i in household.
 func personBody(i int, household string) map[string]any {
-	id, birth := idNumber(i)
+	id, birth := residentid.Sample(i)
 	return map[string]any{
 		"fullName": fmt.Sprintf("陈%d", i), "gender": "GENDER_MALE", "birthDate": birth, "idNumber": id,
 		"phone": fmt.Sprintf("138%08d", i), "healthNotes": "高血压", "household": household,
