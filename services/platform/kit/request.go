@@ -229,3 +229,26 @@ func DescribeViolations(vs []FieldViolation) string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// Named reads what a write to one resource carries: the resource name
+// "tenants/{tenant}/{collection}/{uuid}" (field "name") and the caller with
+// the request id.
+func Named(ctx context.Context, name, collection, requestID string) (string, uuid.UUID, Caller, error) {
+	tenant, id, err := ParseName("name", name, collection)
+	if err != nil {
+		return "", uuid.Nil, Caller{}, err
+	}
+	c, err := CallerFrom(ctx, requestID)
+	return tenant, id, c, err
+}
+
+// Parented reads what a write to a collection carries: the parent
+// "tenants/{tenant}" (field "parent") and the caller with the request id.
+func Parented(ctx context.Context, parent, requestID string) (string, Caller, error) {
+	tenant, err := ParseParent("parent", parent)
+	if err != nil {
+		return "", Caller{}, err
+	}
+	c, err := CallerFrom(ctx, requestID)
+	return tenant, c, err
+}

@@ -19,14 +19,6 @@ import (
 	"github.com/doudi-platform/doudi/services/platform/reference"
 )
 
-// parseParent reads "tenants/{tenant}".
-func parseParent(field, s string) (string, error) { return kit.ParseParent(field, s) }
-
-// parseName reads "tenants/{tenant}/{collection}/{uuid}".
-func parseName(field, s, collection string) (string, uuid.UUID, error) {
-	return kit.ParseName(field, s, collection)
-}
-
 func personName(tenant string, id uuid.UUID) string {
 	return "tenants/" + tenant + "/persons/" + id.String()
 }
@@ -132,7 +124,7 @@ func referencePB(tenant string, d *reference.Data) *pb.ReferenceData {
 func pageSize(n int32, def, maxSize int) (int, error) {
 	switch {
 	case n < 0:
-		return 0, badRequest("page_size", "must not be negative")
+		return 0, kit.BadRequest("page_size", "must not be negative")
 	case n == 0:
 		return def, nil
 	case int(n) > maxSize:
@@ -167,7 +159,7 @@ func decodePageToken(s, filter string) (uuid.UUID, error) {
 	if s == "" {
 		return uuid.Nil, nil
 	}
-	bad := badRequest("page_token", "is not a page token of this list with these filters")
+	bad := kit.BadRequest("page_token", "is not a page token of this list with these filters")
 	if len(s) > 200 {
 		return uuid.Nil, bad
 	}

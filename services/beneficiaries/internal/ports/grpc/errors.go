@@ -95,6 +95,3 @@ func alreadyExists(reason, msg, resource string) error {
 	}
 	return st.Err()
 }
-
-// badRequest is a request the port itself refuses (kit.BadRequest).
-func badRequest(field, reason string) error { return kit.BadRequest(field, reason) }

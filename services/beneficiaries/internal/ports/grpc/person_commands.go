@@ -7,6 +7,7 @@ import (
 
 	pb "github.com/doudi-platform/doudi/contracts/gen/go/doudi/beneficiaries/v1"
 	"github.com/doudi-platform/doudi/services/beneficiaries/internal/app"
+	"github.com/doudi-platform/doudi/services/platform/kit"
 )
 
 // personWrite runs a person command and returns the person and token.
@@ -59,7 +60,7 @@ func (s *Server) doMovePersonHousehold(ctx context.Context, r *pb.MovePersonHous
 	var hid uuid.UUID
 	if r.GetHousehold() != "" {
 		var err error
-		if _, hid, err = parseName("household", r.GetHousehold(), "households"); err != nil {
+		if _, hid, err = kit.ParseName("household", r.GetHousehold(), "households"); err != nil {
 			return nil, err
 		}
 	}

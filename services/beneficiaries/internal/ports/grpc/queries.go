@@ -2,8 +2,10 @@ package grpc
 
 import (
 	"context"
-	"github.com/doudi-platform/doudi/services/platform/audit"
 	"strconv"
+
+	"github.com/doudi-platform/doudi/services/platform/audit"
+	"github.com/doudi-platform/doudi/services/platform/kit"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -17,7 +19,7 @@ func (s *Server) GetPersonAsOf(ctx context.Context, r *pb.GetPersonAsOfRequest) 
 }
 
 func (s *Server) doGetPersonAsOf(ctx context.Context, r *pb.GetPersonAsOfRequest) (*pb.PersonAsOf, error) {
-	tenant, id, err := parseName("name", r.GetName(), "persons")
+	tenant, id, err := kit.ParseName("name", r.GetName(), "persons")
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +36,7 @@ func (s *Server) ListPersonHistory(ctx context.Context, r *pb.ListPersonHistoryR
 }
 
 func (s *Server) doListPersonHistory(ctx context.Context, r *pb.ListPersonHistoryRequest) (*pb.ListPersonHistoryResponse, error) {
-	tenant, id, err := parseName("name", r.GetName(), "persons")
+	tenant, id, err := kit.ParseName("name", r.GetName(), "persons")
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +48,7 @@ func (s *Server) doListPersonHistory(ctx context.Context, r *pb.ListPersonHistor
 	if t := r.GetPageToken(); t != "" {
 		n, err := strconv.Atoi(t)
 		if err != nil || n <= 0 || strconv.Itoa(n) != t {
-			return nil, badRequest("page_token", "is not a page token of this list")
+			return nil, kit.BadRequest("page_token", "is not a page token of this list")
 		}
 		offset = n
 	}
@@ -89,7 +91,7 @@ func (s *Server) ListSensitiveReads(ctx context.Context, r *pb.ListSensitiveRead
 }
 
 func (s *Server) doListSensitiveReads(ctx context.Context, r *pb.ListSensitiveReadsRequest) (*pb.ListSensitiveReadsResponse, error) {
-	tenant, err := parseParent("parent", r.GetParent())
+	tenant, err := kit.ParseParent("parent", r.GetParent())
 	if err != nil {
 		return nil, err
 	}
@@ -102,13 +104,13 @@ func (s *Server) doListSensitiveReads(ctx context.Context, r *pb.ListSensitiveRe
 		var rt string
 		var id uuid.UUID
 		var perr error
-		if rt, id, perr = parseName("resource", res, "persons"); perr != nil {
-			if rt, id, perr = parseName("resource", res, "households"); perr != nil {
-				return nil, badRequest("resource", `must be "tenants/{tenant}/persons/{id}" or "tenants/{tenant}/households/{id}"`)
+		if rt, id, perr = kit.ParseName("resource", res, "persons"); perr != nil {
+			if rt, id, perr = kit.ParseName("resource", res, "households"); perr != nil {
+				return nil, kit.BadRequest("resource", `must be "tenants/{tenant}/persons/{id}" or "tenants/{tenant}/households/{id}"`)
 			}
 		}
 		if rt != tenant {
-			return nil, badRequest("resource", "must be in the parent tenant")
+			return nil, kit.BadRequest("resource", "must be in the parent tenant")
 		}
 		f.Subject = id
 	}
@@ -140,11 +142,11 @@ func (s *Server) GetReferenceData(ctx context.Context, r *pb.GetReferenceDataReq
 func (s *Server) doGetReferenceData(ctx context.Context, r *pb.GetReferenceDataRequest) (*pb.ReferenceData, error) {
 	parent, ok := cutSuffix(r.GetName(), "/referenceData")
 	if !ok {
-		return nil, badRequest("name", `must be "tenants/{tenant}/referenceData"`)
+		return nil, kit.BadRequest("name", `must be "tenants/{tenant}/referenceData"`)
 	}
-	tenant, err := parseParent("name", parent)
+	tenant, err := kit.ParseParent("name", parent)
 	if err != nil {
-		return nil, badRequest("name", `must be "tenants/{tenant}/referenceData"`)
+		return nil, kit.BadRequest("name", `must be "tenants/{tenant}/referenceData"`)
 	}
 	d, err := s.app.GetReferenceData(ctx, tenant)
 	if err != nil {

@@ -79,21 +79,10 @@ func New(a *app.App, opts Options) *Server {
 	return s
 }
 
-func caller(ctx context.Context, requestID string) (app.Caller, error) {
-	return kit.CallerFrom(ctx, requestID)
-}
-
 // personCommand reads what every person command carries.
 func personCommand(ctx context.Context, name, etag, requestID string) (app.PersonCommand, error) {
-	tenant, id, err := parseName("name", name, "persons")
-	if err != nil {
-		return app.PersonCommand{}, err
-	}
-	c, err := caller(ctx, requestID)
-	if err != nil {
-		return app.PersonCommand{}, err
-	}
-	return app.PersonCommand{Tenant: tenant, PersonID: id, Etag: etag, Caller: c}, nil
+	tenant, id, c, err := kit.Named(ctx, name, "persons", requestID)
+	return app.PersonCommand{Tenant: tenant, PersonID: id, Etag: etag, Caller: c}, err
 }
 
 func (s *Server) CreateHousehold(ctx context.Context, r *pb.CreateHouseholdRequest) (*pb.CreateHouseholdResponse, error) {
@@ -101,11 +90,7 @@ func (s *Server) CreateHousehold(ctx context.Context, r *pb.CreateHouseholdReque
 }
 
 func (s *Server) doCreateHousehold(ctx context.Context, r *pb.CreateHouseholdRequest) (*pb.CreateHouseholdResponse, error) {
-	tenant, err := parseParent("parent", r.GetParent())
-	if err != nil {
-		return nil, err
-	}
-	c, err := caller(ctx, r.GetRequestId())
+	tenant, c, err := kit.Parented(ctx, r.GetParent(), r.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -122,11 +107,7 @@ func (s *Server) GetHousehold(ctx context.Context, r *pb.GetHouseholdRequest) (*
 }
 
 func (s *Server) doGetHousehold(ctx context.Context, r *pb.GetHouseholdRequest) (*pb.Household, error) {
-	tenant, id, err := parseName("name", r.GetName(), "households")
-	if err != nil {
-		return nil, err
-	}
-	c, err := caller(ctx, "")
+	tenant, id, c, err := kit.Named(ctx, r.GetName(), "households", "")
 	if err != nil {
 		return nil, err
 	}
@@ -143,11 +124,7 @@ func (s *Server) ChangeHouseholdAddress(ctx context.Context, r *pb.ChangeHouseho
 }
 
 func (s *Server) doChangeHouseholdAddress(ctx context.Context, r *pb.ChangeHouseholdAddressRequest) (*pb.ChangeHouseholdAddressResponse, error) {
-	tenant, id, err := parseName("name", r.GetName(), "households")
-	if err != nil {
-		return nil, err
-	}
-	c, err := caller(ctx, r.GetRequestId())
+	tenant, id, c, err := kit.Named(ctx, r.GetName(), "households", r.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -164,23 +141,19 @@ func (s *Server) CreatePerson(ctx context.Context, r *pb.CreatePersonRequest) (*
 }
 
 func (s *Server) doCreatePerson(ctx context.Context, r *pb.CreatePersonRequest) (*pb.CreatePersonResponse, error) {
-	tenant, err := parseParent("parent", r.GetParent())
-	if err != nil {
-		return nil, err
-	}
-	c, err := caller(ctx, r.GetRequestId())
+	tenant, c, err := kit.Parented(ctx, r.GetParent(), r.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
 	p := r.GetPerson()
 	var householdID string
 	if p.GetHousehold() != "" {
-		ht, hid, err := parseName("person.household", p.GetHousehold(), "households")
+		ht, hid, err := kit.ParseName("person.household", p.GetHousehold(), "households")
 		if err != nil {
 			return nil, err
 		}
 		if ht != tenant {
-			return nil, badRequest("person.household", "must be a household of the parent tenant")
+			return nil, kit.BadRequest("person.household", "must be a household of the parent tenant")
 		}
 		householdID = hid.String()
 	}
@@ -202,11 +175,7 @@ func (s *Server) GetPerson(ctx context.Context, r *pb.GetPersonRequest) (*pb.Per
 }
 
 func (s *Server) doGetPerson(ctx context.Context, r *pb.GetPersonRequest) (*pb.Person, error) {
-	tenant, id, err := parseName("name", r.GetName(), "persons")
-	if err != nil {
-		return nil, err
-	}
-	c, err := caller(ctx, "")
+	tenant, id, c, err := kit.Named(ctx, r.GetName(), "persons", "")
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +198,7 @@ const (
 )
 
 func (s *Server) doListPersons(ctx context.Context, r *pb.ListPersonsRequest) (*pb.ListPersonsResponse, error) {
-	tenant, err := parseParent("parent", r.GetParent())
+	tenant, err := kit.ParseParent("parent", r.GetParent())
 	if err != nil {
 		return nil, err
 	}
@@ -238,12 +207,12 @@ func (s *Server) doListPersons(ctx context.Context, r *pb.ListPersonsRequest) (*
 		return nil, err
 	}
 	if r.GetTier() < 0 || r.GetTier() > 4 {
-		return nil, badRequest("tier", "must be 0 (any) or 1–4")
+		return nil, kit.BadRequest("tier", "must be 0 (any) or 1–4")
 	}
 	status := ""
 	if r.GetStatus() != pb.PersonStatus_PERSON_STATUS_UNSPECIFIED {
 		if _, known := pb.PersonStatus_name[int32(r.GetStatus())]; !known {
-			return nil, badRequest("status", "is not a person status")
+			return nil, kit.BadRequest("status", "is not a person status")
 		}
 		status = enumCode(r.GetStatus().String(), "PERSON_STATUS_")
 	}
@@ -274,11 +243,7 @@ func (s *Server) FindPersonByIdNumber(ctx context.Context, r *pb.FindPersonByIdN
 }
 
 func (s *Server) doFindPersonByIDNumber(ctx context.Context, r *pb.FindPersonByIdNumberRequest) (*pb.Person, error) {
-	tenant, err := parseParent("parent", r.GetParent())
-	if err != nil {
-		return nil, err
-	}
-	c, err := caller(ctx, "")
+	tenant, c, err := kit.Parented(ctx, r.GetParent(), "")
 	if err != nil {
 		return nil, err
 	}

@@ -106,11 +106,7 @@ func (s *Server) ScheduleVisit(ctx context.Context, r *pb.ScheduleVisitRequest) 
 }
 
 func (s *Server) doScheduleVisit(ctx context.Context, r *pb.ScheduleVisitRequest) (*pb.ScheduleVisitResponse, error) {
-	tenant, err := kit.ParseParent("parent", r.GetParent())
-	if err != nil {
-		return nil, err
-	}
-	c, err := kit.CallerFrom(ctx, r.GetRequestId())
+	tenant, c, err := kit.Parented(ctx, r.GetParent(), r.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -131,11 +127,7 @@ func (s *Server) RecordVisit(ctx context.Context, r *pb.RecordVisitRequest) (*pb
 }
 
 func (s *Server) doRecordVisit(ctx context.Context, r *pb.RecordVisitRequest) (*pb.RecordVisitResponse, error) {
-	tenant, err := kit.ParseParent("parent", r.GetParent())
-	if err != nil {
-		return nil, err
-	}
-	c, err := kit.CallerFrom(ctx, r.GetRequestId())
+	tenant, c, err := kit.Parented(ctx, r.GetParent(), r.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -159,11 +151,7 @@ func (s *Server) CompleteVisit(ctx context.Context, r *pb.CompleteVisitRequest) 
 }
 
 func (s *Server) doCompleteVisit(ctx context.Context, r *pb.CompleteVisitRequest) (*pb.CompleteVisitResponse, error) {
-	tenant, id, err := kit.ParseName("name", r.GetName(), "visits")
-	if err != nil {
-		return nil, err
-	}
-	c, err := kit.CallerFrom(ctx, r.GetRequestId())
+	tenant, id, c, err := kit.Named(ctx, r.GetName(), "visits", r.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -179,11 +167,7 @@ func (s *Server) AddVisitAddendum(ctx context.Context, r *pb.AddVisitAddendumReq
 }
 
 func (s *Server) doAddVisitAddendum(ctx context.Context, r *pb.AddVisitAddendumRequest) (*pb.AddVisitAddendumResponse, error) {
-	tenant, id, err := kit.ParseName("name", r.GetName(), "visits")
-	if err != nil {
-		return nil, err
-	}
-	c, err := kit.CallerFrom(ctx, r.GetRequestId())
+	tenant, id, c, err := kit.Named(ctx, r.GetName(), "visits", r.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -199,11 +183,7 @@ func (s *Server) CancelVisit(ctx context.Context, r *pb.CancelVisitRequest) (*pb
 }
 
 func (s *Server) doCancelVisit(ctx context.Context, r *pb.CancelVisitRequest) (*pb.CancelVisitResponse, error) {
-	tenant, id, err := kit.ParseName("name", r.GetName(), "visits")
-	if err != nil {
-		return nil, err
-	}
-	c, err := kit.CallerFrom(ctx, r.GetRequestId())
+	tenant, id, c, err := kit.Named(ctx, r.GetName(), "visits", r.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -219,11 +199,7 @@ func (s *Server) MarkVisitMissed(ctx context.Context, r *pb.MarkVisitMissedReque
 }
 
 func (s *Server) doMarkVisitMissed(ctx context.Context, r *pb.MarkVisitMissedRequest) (*pb.MarkVisitMissedResponse, error) {
-	tenant, id, err := kit.ParseName("name", r.GetName(), "visits")
-	if err != nil {
-		return nil, err
-	}
-	c, err := kit.CallerFrom(ctx, r.GetRequestId())
+	tenant, id, c, err := kit.Named(ctx, r.GetName(), "visits", r.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -239,11 +215,7 @@ func (s *Server) GetVisit(ctx context.Context, r *pb.GetVisitRequest) (*pb.Visit
 }
 
 func (s *Server) doGetVisit(ctx context.Context, r *pb.GetVisitRequest) (*pb.Visit, error) {
-	tenant, id, err := kit.ParseName("name", r.GetName(), "visits")
-	if err != nil {
-		return nil, err
-	}
-	c, err := kit.CallerFrom(ctx, "")
+	tenant, id, c, err := kit.Named(ctx, r.GetName(), "visits", "")
 	if err != nil {
 		return nil, err
 	}
@@ -260,11 +232,7 @@ func (s *Server) ListVisits(ctx context.Context, r *pb.ListVisitsRequest) (*pb.L
 }
 
 func (s *Server) doListVisits(ctx context.Context, r *pb.ListVisitsRequest) (*pb.ListVisitsResponse, error) {
-	tenant, err := kit.ParseParent("parent", r.GetParent())
-	if err != nil {
-		return nil, err
-	}
-	c, err := kit.CallerFrom(ctx, "")
+	tenant, c, err := kit.Parented(ctx, r.GetParent(), "")
 	if err != nil {
 		return nil, err
 	}
@@ -296,11 +264,7 @@ func (s *Server) ChooseMonthlyTheme(ctx context.Context, r *pb.ChooseMonthlyThem
 }
 
 func (s *Server) doChooseTheme(ctx context.Context, r *pb.ChooseMonthlyThemeRequest) (*pb.ChooseMonthlyThemeResponse, error) {
-	tenant, err := kit.ParseParent("parent", r.GetParent())
-	if err != nil {
-		return nil, err
-	}
-	c, err := kit.CallerFrom(ctx, r.GetRequestId())
+	tenant, c, err := kit.Parented(ctx, r.GetParent(), r.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -362,11 +326,7 @@ func (s *Server) PublishCardEdition(ctx context.Context, r *pb.PublishCardEditio
 }
 
 func (s *Server) doPublishEdition(ctx context.Context, r *pb.PublishCardEditionRequest) (*pb.PublishCardEditionResponse, error) {
-	tenant, err := kit.ParseParent("parent", r.GetParent())
-	if err != nil {
-		return nil, err
-	}
-	c, err := kit.CallerFrom(ctx, r.GetRequestId())
+	tenant, c, err := kit.Parented(ctx, r.GetParent(), r.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -452,11 +412,7 @@ func (s *Server) RecordOutreachEvent(ctx context.Context, r *pb.RecordOutreachEv
 }
 
 func (s *Server) doRecordOutreach(ctx context.Context, r *pb.RecordOutreachEventRequest) (*pb.RecordOutreachEventResponse, error) {
-	tenant, err := kit.ParseParent("parent", r.GetParent())
-	if err != nil {
-		return nil, err
-	}
-	c, err := kit.CallerFrom(ctx, r.GetRequestId())
+	tenant, c, err := kit.Parented(ctx, r.GetParent(), r.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -475,11 +431,7 @@ func (s *Server) CorrectOutreachEvent(ctx context.Context, r *pb.CorrectOutreach
 }
 
 func (s *Server) doCorrectOutreach(ctx context.Context, r *pb.CorrectOutreachEventRequest) (*pb.CorrectOutreachEventResponse, error) {
-	tenant, id, err := kit.ParseName("name", r.GetName(), "outreachEvents")
-	if err != nil {
-		return nil, err
-	}
-	c, err := kit.CallerFrom(ctx, r.GetRequestId())
+	tenant, id, c, err := kit.Named(ctx, r.GetName(), "outreachEvents", r.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -539,11 +491,7 @@ func (s *Server) ReceiveHotlineCall(ctx context.Context, r *pb.ReceiveHotlineCal
 }
 
 func (s *Server) doReceiveCall(ctx context.Context, r *pb.ReceiveHotlineCallRequest) (*pb.ReceiveHotlineCallResponse, error) {
-	tenant, err := kit.ParseParent("parent", r.GetParent())
-	if err != nil {
-		return nil, err
-	}
-	c, err := kit.CallerFrom(ctx, r.GetRequestId())
+	tenant, c, err := kit.Parented(ctx, r.GetParent(), r.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -567,11 +515,7 @@ func (s *Server) TriageHotlineCall(ctx context.Context, r *pb.TriageHotlineCallR
 }
 
 func (s *Server) doTriageCall(ctx context.Context, r *pb.TriageHotlineCallRequest) (*pb.TriageHotlineCallResponse, error) {
-	tenant, id, err := kit.ParseName("name", r.GetName(), "hotlineCalls")
-	if err != nil {
-		return nil, err
-	}
-	c, err := kit.CallerFrom(ctx, r.GetRequestId())
+	tenant, id, c, err := kit.Named(ctx, r.GetName(), "hotlineCalls", r.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -588,11 +532,7 @@ func (s *Server) FollowUpHotlineCall(ctx context.Context, r *pb.FollowUpHotlineC
 }
 
 func (s *Server) doFollowUpCall(ctx context.Context, r *pb.FollowUpHotlineCallRequest) (*pb.FollowUpHotlineCallResponse, error) {
-	tenant, id, err := kit.ParseName("name", r.GetName(), "hotlineCalls")
-	if err != nil {
-		return nil, err
-	}
-	c, err := kit.CallerFrom(ctx, r.GetRequestId())
+	tenant, id, c, err := kit.Named(ctx, r.GetName(), "hotlineCalls", r.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
@@ -615,11 +555,7 @@ func (s *Server) GetHotlineCall(ctx context.Context, r *pb.GetHotlineCallRequest
 }
 
 func (s *Server) doGetCall(ctx context.Context, r *pb.GetHotlineCallRequest) (*pb.HotlineCall, error) {
-	tenant, id, err := kit.ParseName("name", r.GetName(), "hotlineCalls")
-	if err != nil {
-		return nil, err
-	}
-	c, err := kit.CallerFrom(ctx, "")
+	tenant, id, c, err := kit.Named(ctx, r.GetName(), "hotlineCalls", "")
 	if err != nil {
 		return nil, err
 	}
@@ -636,11 +572,7 @@ func (s *Server) ListHotlineCalls(ctx context.Context, r *pb.ListHotlineCallsReq
 }
 
 func (s *Server) doListCalls(ctx context.Context, r *pb.ListHotlineCallsRequest) (*pb.ListHotlineCallsResponse, error) {
-	tenant, err := kit.ParseParent("parent", r.GetParent())
-	if err != nil {
-		return nil, err
-	}
-	c, err := kit.CallerFrom(ctx, "")
+	tenant, c, err := kit.Parented(ctx, r.GetParent(), "")
 	if err != nil {
 		return nil, err
 	}
