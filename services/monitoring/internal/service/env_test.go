@@ -7,16 +7,14 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
 	monitoringv1 "github.com/doudi-platform/doudi/contracts/gen/go/doudi/monitoring/v1"
 	"github.com/doudi-platform/doudi/services/monitoring/internal/service"
-	"github.com/doudi-platform/doudi/services/platform/config"
 	"github.com/doudi-platform/doudi/services/platform/eventstore"
 	"github.com/doudi-platform/doudi/services/platform/natstest"
 	"github.com/doudi-platform/doudi/services/platform/pgtest"
 	"github.com/doudi-platform/doudi/services/platform/projection"
+	"github.com/doudi-platform/doudi/services/platform/servicetest"
 	"github.com/doudi-platform/doudi/services/platform/streamtest"
 )
 
@@ -66,7 +64,6 @@ var today = time.Date(2025, 6, 20, 10, 0, 0, 0, time.UTC)
 
 func newEnv(t testing.TB, extra map[string]string) *env {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
 	srv := natstest.Start(t)
 	js, err := jetstream.New(natstest.Connect(t, srv.URL()))
 	if err != nil {
@@ -75,40 +72,15 @@ func newEnv(t testing.TB, extra map[string]string) *env {
 	store := streamtest.Source(t, js, "beneficiaries", beneficiariesTypes)
 	visits := streamtest.Source(t, js, "visits", visitsTypes)
 
+	vars := map[string]string{"LOG_LEVEL": "warn"}
+	for k, v := range extra {
+		vars[k] = v
+	}
 	var cfg service.Config
-	err = config.LoadFrom(&cfg, func(name string) (string, bool) {
-		if v, ok := extra[name]; ok {
-			return v, true
-		}
-		switch name {
-		case "DATABASE_URL":
-			return pgtest.NewSchema(t), true
-		case "NATS_URL":
-			return srv.URL(), true
-		case "GRPC_ADDR", "HTTP_ADDR":
-			return "127.0.0.1:0", true
-		case "LOG_LEVEL":
-			return "warn", true
-		}
-		return "", false
+	servicetest.Config(t, &cfg, srv.URL(), vars)
+	svc, conn := servicetest.Run(t, func(ctx context.Context) (*service.Service, error) {
+		return service.Start(ctx, cfg, service.WithClock(func() time.Time { return today }))
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := service.Start(ctx, cfg, service.WithClock(func() time.Time { return today }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.Host.Service.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { defer close(done); _ = svc.Host.Run(ctx) }()
-	conn, err := grpc.NewClient(svc.Host.Service.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(); cancel(); <-done })
 	return &env{store: store, visits: visits, svc: svc, client: monitoringv1.NewMonitoringServiceClient(conn),
 		lastOf: map[string]string{}}
 }

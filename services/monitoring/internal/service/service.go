@@ -64,6 +64,9 @@ type Service struct {
 	Views     *postgres.Views
 }
 
+// Hosted is the platform host the service runs on.
+func (s *Service) Hosted() *host.Host { return s.Host }
+
 // Runners are the service's projections, the caseload first.
 func (s *Service) Runners() []*projection.Runner { return []*projection.Runner{s.Runner, s.Fieldwork} }
 
