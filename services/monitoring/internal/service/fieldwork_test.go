@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -707,23 +706,8 @@ func TestCardFigures(t *testing.T) {
 // live generation, as text.
 func dumpFieldwork(t *testing.T, e *env) map[string][]string {
 	t.Helper()
-	schema, err := e.svc.Fieldwork.ActiveSchema(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]string{}
-	for _, table := range []string{"visits", "visit_persons", "visit_services", "visit_cards", "person_contacts",
-		"household_contacts", "outreach_events", "outreach_cards", "hotline_calls", "village_assignments", "station_days"} {
-		rows, err := e.svc.Host.Pool.Query(ctx, `SELECT t::text FROM `+pgx.Identifier{schema, table}.Sanitize()+` t ORDER BY 1`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[table], err = pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out
+	return dumpTables(t, e, e.svc.Fieldwork, "visits", "visit_persons", "visit_services", "visit_cards", "person_contacts",
+		"household_contacts", "outreach_events", "outreach_cards", "hotline_calls", "village_assignments", "station_days")
 }
 
 // A rebuild of the fieldwork projection replays the visits stream into

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	monitoringv1 "github.com/doudi-platform/doudi/contracts/gen/go/doudi/monitoring/v1"
+	"github.com/doudi-platform/doudi/services/platform/projection"
 )
 
 var ctx = context.Background()
@@ -446,15 +447,23 @@ func TestStationFigures(t *testing.T) {
 	}
 }
 
-// dump is every row of the projection's tables in the live generation, as text.
+// dump is every row of the caseload projection's tables in the live
+// generation, as text.
 func dump(t *testing.T, e *env) map[string][]string {
 	t.Helper()
-	schema, err := e.svc.Runner.ActiveSchema(ctx)
+	return dumpTables(t, e, e.svc.Runner, "persons", "households", "monthly_updates", "tier_history", "status_history",
+		"village_history", "category_history")
+}
+
+// dumpTables is every row of tables in runner's live generation, as text.
+func dumpTables(t *testing.T, e *env, runner *projection.Runner, tables ...string) map[string][]string {
+	t.Helper()
+	schema, err := runner.ActiveSchema(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string][]string{}
-	for _, table := range []string{"persons", "households", "monthly_updates", "tier_history", "status_history", "village_history", "category_history"} {
+	for _, table := range tables {
 		rows, err := e.svc.Host.Pool.Query(ctx, `SELECT t::text FROM `+pgx.Identifier{schema, table}.Sanitize()+` t ORDER BY 1`)
 		if err != nil {
 			t.Fatal(err)
