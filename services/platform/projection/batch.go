@@ -193,8 +193,16 @@ func (r *Runner) applyBatch(ctx context.Context, tx pgx.Tx, g *generation, src i
 			}
 		}
 	}
-	rows, err := tx.Query(ctx, `SELECT stream_id, version, coalesce(blocked_from, 0) FROM applied_versions
-		WHERE source = $1 AND stream_id = ANY($2)`, source, streams)
+	// One primary-key probe per stream, whatever the planner believes of
+	// the table: with "stream_id = ANY($2)" and statistics that lag behind a
+	// fast-growing table (a fresh generation, a rebuild, autovacuum late or
+	// off), PostgreSQL chose to read every checkpoint of the source and
+	// filter, a cost that grew with the view (13 ms a batch at 16,000
+	// persons). The LIMIT keeps the subquery a per-row probe.
+	rows, err := tx.Query(ctx, `SELECT a.stream_id, a.version, a.blocked
+		FROM unnest($2::text[]) AS s(id)
+		CROSS JOIN LATERAL (SELECT stream_id, version, coalesce(blocked_from, 0) AS blocked
+		    FROM applied_versions WHERE source = $1 AND stream_id = s.id LIMIT 1) a`, source, streams)
 	if err != nil {
 		return nil, err
 	}
