@@ -206,6 +206,10 @@ func OpenPool(ctx context.Context, databaseURL string, maxConns int32) (*pgxpool
 	}
 	cfg.MaxConns = maxConns
 	cfg.ConnConfig.Tracer = queryTracer{}
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+		registerUUID(c.TypeMap())
+		return nil
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("host: %w", err)

@@ -3,8 +3,10 @@
 // schema per test inside it.
 //
 // The server is found at DATABASE_URL, by default
-// postgres://postgres@127.0.0.1:5432/postgres. A missing server fails the
-// test run with a message saying what to start; it never skips.
+// postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable (the loopback
+// server, without TLS, as scripts/dev.sh and scripts/bench.sh connect to
+// it). A missing server fails the test run with a message saying what to
+// start; it never skips.
 package pgtest
 
 import (
@@ -24,7 +26,7 @@ import (
 )
 
 // DefaultAdminURL is used when DATABASE_URL is not set.
-const DefaultAdminURL = "postgres://postgres@127.0.0.1:5432/postgres"
+const DefaultAdminURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 
 var (
 	packageDBURL string
